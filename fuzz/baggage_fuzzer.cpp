@@ -1,0 +1,113 @@
+// Parses arbitrary bytes as a baggage header and checks what reaches a scope
+// or an outbound header: limits hold, extracted values pass the field rules,
+// and inject/extract round-trips exactly.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "baggage.h"
+
+namespace {
+
+using namespace mellea;
+
+#define CHECK(cond)                                          \
+  do {                                                       \
+    if (!(cond)) {                                           \
+      __builtin_trap();                                      \
+    }                                                        \
+  } while (0)
+
+const FieldRegistry& Registry() {
+  static const FieldRegistry* reg = [] {
+    auto* r = new FieldRegistry();
+    int index = -1;
+    r->Define("flag", FieldType::kBoolean, &index);
+    r->Define("count", FieldType::kInteger, &index);
+    r->Define("label", FieldType::kString, &index);
+    return r;
+  }();
+  return *reg;
+}
+
+bool Same(const FieldValue& a, const FieldValue& b) {
+  if (a.set != b.set) return false;
+  return !a.set || (a.type == b.type && a.text == b.text && a.integer == b.integer);
+}
+
+void CheckParsed(const ParsedBaggage& p) {
+  CHECK(p.members.size() <= kBaggageMaxMembers);
+  for (const BaggageMember& m : p.members) {
+    CHECK(!m.key.empty());
+    CHECK(IsWellFormedUtf8(m.value));
+    CHECK(m.value.size() <= m.raw_value.size());
+    for (char c : m.key + m.raw_value + m.properties) {
+      CHECK(c > 0x20 && c < 0x7F && c != ',' && c != '"' && c != '\\');
+    }
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const FieldRegistry& reg = Registry();
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  const ParsedBaggage parsed = ParseBaggage(input);
+  CheckParsed(parsed);
+
+  std::vector<FieldValue> values;
+  ExtractMelleaFields(reg, parsed.members, &values);
+  CHECK(values.size() == reg.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    const FieldValue& v = values[i];
+    if (!v.set) continue;
+    CHECK(v.type == reg.at(i).type);
+    if (v.type == FieldType::kString) {
+      CHECK(ValidateStringValue(v.text, reg.max_value_bytes()) == Status::kOk);
+    } else if (v.type == FieldType::kInteger) {
+      CHECK(reg.ValidateInteger(i, v.integer) == Status::kOk);
+    } else {
+      CHECK(v.integer == 0 || v.integer == 1);
+    }
+  }
+
+  // Our members re-encode no longer than they arrived, so merged with the
+  // input itself they always fit: the round trip must be exact, and every
+  // other member must come back as it was.
+  for (std::string_view existing : {std::string_view(), input}) {
+    const std::string out = SerializeBaggage(reg, values, existing);
+    CHECK(out.size() <= kBaggageMaxBytes);
+    const ParsedBaggage back = ParseBaggage(out);
+    CheckParsed(back);
+    CHECK(back.dropped == 0);
+    std::vector<FieldValue> again;
+    ExtractMelleaFields(reg, back.members, &again);
+    for (size_t i = 0; i < values.size(); ++i) CHECK(Same(values[i], again[i]));
+    size_t ours = 0;
+    for (const FieldValue& v : values) ours += v.set;
+    if (existing.empty()) {
+      CHECK(back.members.size() == ours);
+      continue;
+    }
+    size_t others = 0;
+    for (const BaggageMember& m : parsed.members) {
+      const std::string_view key = m.key;
+      const int index = key.substr(0, kBaggagePrefix.size()) == kBaggagePrefix
+                            ? reg.Find(key.substr(kBaggagePrefix.size()))
+                            : -1;
+      if (index >= 0 && values[static_cast<size_t>(index)].set) continue;
+      ++others;
+      bool found = false;
+      for (const BaggageMember& b : back.members) {
+        if (b.key != m.key) continue;
+        CHECK(b.raw_value == m.raw_value && b.properties == m.properties);
+        found = true;
+      }
+      CHECK(found);
+    }
+    CHECK(back.members.size() == ours + others);
+  }
+  return 0;
+}
