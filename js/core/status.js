@@ -1,0 +1,20 @@
+// Status codes returned by the C++ core (src/status.h); keep in sync.
+export const Status = Object.freeze({
+  OK: 0,
+  UNKNOWN_FIELD: 1,
+  WRONG_TYPE: 2,
+  EMPTY: 3,
+  TOO_LONG: 4,
+  CONTROL_CHAR: 5,
+  INVALID_UTF8: 6,
+  OUT_OF_RANGE: 7,
+  INVALID_NAME: 8,
+  TYPE_CONFLICT: 9,
+  BUILTIN_NAME: 10,
+  STALE_HANDLE: 11,
+  MALFORMED: 12,
+  DUPLICATE_FIELD: 13,
+  TOO_MANY_FIELDS: 14,
+  INVALID_OPTION: 15,
+  NO_MEMORY: 16,
+});

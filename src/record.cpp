@@ -1,0 +1,475 @@
+#include "record.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <unordered_map>
+#include <utility>
+
+#include "sha256.h"
+
+// CMakeLists.txt (not ours to edit) lists the core sources explicitly and
+// does not name sha256.cpp yet, so it is compiled as part of this file. Once
+// src/sha256.cpp joins MELLEA_CORE_SOURCES, delete this include.
+#include "sha256.cpp"
+
+namespace mellea {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+constexpr char kReplacement[] = "\xEF\xBF\xBD";  // U+FFFD
+
+struct Utf8Seq {
+  size_t len;  // bytes consumed
+  bool ok;
+  uint32_t cp;
+};
+
+// One UTF-8 sequence at p (n >= 1). Ill-formed input consumes one maximal
+// subpart (Unicode 15, 3.9), or a whole WTF-8 surrogate: JS hands us those
+// for lone surrogates, and one U+FFFD each is what the JS string would show.
+Utf8Seq NextSeq(const unsigned char* p, size_t n) {
+  const unsigned char b0 = p[0];
+  if (b0 < 0x80) return {1, true, b0};
+  size_t need;
+  uint32_t cp;
+  unsigned char lo = 0x80, hi = 0xBF;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    need = 1;
+    cp = b0 & 0x1F;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    need = 2;
+    cp = b0 & 0x0F;
+    if (b0 == 0xE0) lo = 0xA0;
+    if (b0 == 0xED) hi = 0x9F;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    need = 3;
+    cp = b0 & 0x07;
+    if (b0 == 0xF0) lo = 0x90;
+    if (b0 == 0xF4) hi = 0x8F;
+  } else {
+    return {1, false, 0};
+  }
+  if (b0 == 0xED && n >= 3 && p[1] >= 0xA0 && (p[2] & 0xC0) == 0x80) return {3, false, 0};
+  for (size_t k = 1; k <= need; ++k) {
+    if (k >= n) return {k, false, 0};
+    const unsigned char b = p[k];
+    if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) return {k, false, 0};
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  return {need + 1, true, cp};
+}
+
+std::string ToWellFormed(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  for (size_t i = 0; i < s.size();) {
+    const Utf8Seq seq = NextSeq(p + i, s.size() - i);
+    if (seq.ok) {
+      out.append(s.data() + i, seq.len);
+    } else {
+      out.append(kReplacement);
+    }
+    i += seq.len;
+  }
+  return out;
+}
+
+bool Hex4(const std::string& s, size_t i, uint32_t* v) {
+  if (i + 4 > s.size()) return false;
+  *v = 0;
+  for (size_t k = i; k < i + 4; ++k) {
+    const char c = s[k];
+    uint32_t d;
+    if (c >= '0' && c <= '9') {
+      d = c - '0';
+    } else if (c >= 'a' && c <= 'f') {
+      d = c - 'a' + 10;
+    } else if (c >= 'A' && c <= 'F') {
+      d = c - 'A' + 10;
+    } else {
+      return false;
+    }
+    *v = (*v << 4) | d;
+  }
+  return true;
+}
+
+// JSON.stringify writes a lone surrogate as "\ud800", which nlohmann rejects;
+// turning it into \ufffd keeps the rest of the caller's fields.
+void FixLoneSurrogateEscapes(std::string* text) {
+  std::string& s = *text;
+  bool in_string = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '"') {
+      in_string = !in_string;
+      continue;
+    }
+    if (!in_string || c != '\\') continue;
+    uint32_t u = 0;
+    if (i + 1 >= s.size() || s[i + 1] != 'u' || !Hex4(s, i + 2, &u)) {
+      ++i;  // skips the escaped character, so \\ and \" cannot confuse us
+      continue;
+    }
+    uint32_t low = 0;
+    if (u >= 0xD800 && u <= 0xDBFF && i + 12 <= s.size() && s[i + 6] == '\\' && s[i + 7] == 'u' &&
+        Hex4(s, i + 8, &low) && low >= 0xDC00 && low <= 0xDFFF) {
+      i += 11;
+      continue;
+    }
+    if (u >= 0xD800 && u <= 0xDFFF) s.replace(i + 2, 4, "fffd");
+    i += 5;
+  }
+}
+
+// Builds an ordered_json tree with O(1) key insertion (ordered_map's own is
+// linear, quadratic over a big object) and a depth limit, so a huge or deep
+// caller object cannot stall the log call or overflow the wasm stack.
+class ExtraBuilder {
+ public:
+  Json root;
+
+  bool null() { return Place(Json(nullptr)) != nullptr; }
+  bool boolean(bool v) { return Place(Json(v)) != nullptr; }
+  bool number_integer(Json::number_integer_t v) { return Place(Json(v)) != nullptr; }
+  bool number_unsigned(Json::number_unsigned_t v) { return Place(Json(v)) != nullptr; }
+  bool number_float(Json::number_float_t v, const Json::string_t&) { return Place(Json(v)) != nullptr; }
+  bool string(Json::string_t& v) { return Place(Json(std::move(v))) != nullptr; }
+  bool binary(Json::binary_t&) { return false; }
+  bool start_object(std::size_t) { return Open(Json::object()); }
+  bool start_array(std::size_t) { return Open(Json::array()); }
+  bool key(Json::string_t& k) {
+    key_ = std::move(k);
+    return true;
+  }
+  bool end_object() { return Close(); }
+  bool end_array() { return Close(); }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) { return false; }
+
+ private:
+  struct Frame {
+    Json* node;
+    std::unordered_map<std::string, size_t> index;  // key -> position; JSON.parse semantics
+  };
+
+  Json* Place(Json&& v) {
+    if (frames_.empty()) {
+      root = std::move(v);
+      return &root;
+    }
+    Frame& f = frames_.back();
+    if (auto* arr = f.node->get_ptr<Json::array_t*>()) {
+      arr->push_back(std::move(v));
+      return &arr->back();
+    }
+    auto* obj = f.node->get_ptr<Json::object_t*>();
+    if (obj == nullptr) return nullptr;
+    auto& members = static_cast<Json::object_t::Container&>(*obj);
+    const auto [it, inserted] = f.index.emplace(key_, members.size());
+    if (!inserted) {
+      members[it->second].second = std::move(v);  // last value wins, first position stays
+      return &members[it->second].second;
+    }
+    members.emplace_back(std::move(key_), std::move(v));
+    return &members.back().second;
+  }
+
+  bool Open(Json&& container) {
+    if (frames_.size() >= kMaxExtraDepth) return false;
+    Json* node = Place(std::move(container));
+    if (node == nullptr) return false;
+    frames_.push_back({node, {}});
+    return true;
+  }
+
+  bool Close() {
+    if (frames_.empty()) return false;
+    frames_.pop_back();
+    return true;
+  }
+
+  std::vector<Frame> frames_;
+  std::string key_;
+};
+
+// Always an object: the caller's, or {"extra_unparsed": text}.
+Json ParseExtra(std::string_view raw) {
+  std::string text = ToWellFormed(raw);
+  FixLoneSurrogateEscapes(&text);
+  ExtraBuilder builder;
+  if (Json::sax_parse(text, &builder) && builder.root.is_object()) return std::move(builder.root);
+  Json fallback = Json::object();
+  fallback["extra_unparsed"] = std::move(text);
+  return fallback;
+}
+
+void AppendHex2(unsigned v, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back(kHex[(v >> 4) & 0xF]);
+  out->push_back(kHex[v & 0xF]);
+}
+
+void AppendJsonValue(const Json& v, std::string* out) {
+  if (const auto* s = v.get_ptr<const Json::string_t*>()) {
+    AppendJsonString(*s, out);
+  } else if (const auto* obj = v.get_ptr<const Json::object_t*>()) {
+    out->push_back('{');
+    bool first = true;
+    for (const auto& member : *obj) {
+      if (!first) out->push_back(',');
+      first = false;
+      AppendJsonString(member.first, out);
+      out->push_back(':');
+      AppendJsonValue(member.second, out);
+    }
+    out->push_back('}');
+  } else if (const auto* arr = v.get_ptr<const Json::array_t*>()) {
+    out->push_back('[');
+    for (size_t i = 0; i < arr->size(); ++i) {
+      if (i > 0) out->push_back(',');
+      AppendJsonValue((*arr)[i], out);
+    }
+    out->push_back(']');
+  } else {
+    out->append(v.dump(-1, ' ', false, Json::error_handler_t::replace));  // scalars only
+  }
+}
+
+std::string ValueText(const FieldValue& v) {
+  switch (v.type) {
+    case FieldType::kString:
+      return v.text;
+    case FieldType::kInteger:
+      return std::to_string(v.integer);
+    case FieldType::kBoolean:
+      return v.integer != 0 ? "true" : "false";
+  }
+  return std::string();
+}
+
+void AppendHashed(std::string_view text, std::string* out) {
+  out->push_back('"');
+  out->append(Sha256Hex(text, kRedactedHexChars));
+  out->push_back('"');
+}
+
+// `,"name":value` for one scope field.
+void AppendScopeField(const std::string& name, const FieldValue& v, Redaction mode, std::string* out) {
+  out->append(",\"").append(name).append("\":");  // names are [a-z0-9_]: nothing to escape
+  if (mode == Redaction::kHash) {
+    AppendHashed(ValueText(v), out);
+    return;
+  }
+  switch (v.type) {
+    case FieldType::kString:
+      AppendJsonString(v.text, out);
+      break;
+    case FieldType::kInteger:
+      out->append(std::to_string(v.integer));
+      break;
+    case FieldType::kBoolean:
+      out->append(v.integer != 0 ? "true" : "false");
+      break;
+  }
+}
+
+Status CheckRedaction(std::string_view redaction) {
+  for (const char c : redaction) {
+    if (static_cast<uint8_t>(c) > static_cast<uint8_t>(Redaction::kOmit)) return Status::kMalformed;
+  }
+  return Status::kOk;
+}
+
+Redaction ModeOf(std::string_view redaction, int field) {
+  if (field < 0 || static_cast<size_t>(field) >= redaction.size()) return Redaction::kNone;
+  return static_cast<Redaction>(redaction[static_cast<size_t>(field)]);
+}
+
+uint32_t ReadU32(const uint8_t* p) {
+  return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
+         (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
+}
+
+}  // namespace
+
+void AppendJsonString(std::string_view s, std::string* out) {
+  out->push_back('"');
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  size_t run = 0;  // start of bytes copied verbatim
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char b = p[i];
+    if (b >= 0x20 && b < 0x7F && b != '"' && b != '\\') {
+      ++i;
+      continue;
+    }
+    const Utf8Seq seq = NextSeq(p + i, s.size() - i);
+    const bool escape_cp = seq.ok && (seq.cp < 0x20 || (seq.cp >= 0x7F && seq.cp <= 0x9F) ||
+                                      seq.cp == 0x2028 || seq.cp == 0x2029 || seq.cp == '"' || seq.cp == '\\');
+    if (seq.ok && !escape_cp) {
+      i += seq.len;
+      continue;
+    }
+    out->append(s.data() + run, i - run);
+    if (!seq.ok) {
+      out->append(kReplacement);
+    } else if (seq.cp == '"' || seq.cp == '\\') {
+      out->push_back('\\');
+      out->push_back(static_cast<char>(seq.cp));
+    } else if (seq.cp == '\n') {
+      out->append("\\n");
+    } else if (seq.cp == '\r') {
+      out->append("\\r");
+    } else if (seq.cp == '\t') {
+      out->append("\\t");
+    } else if (seq.cp == '\b') {
+      out->append("\\b");
+    } else if (seq.cp == '\f') {
+      out->append("\\f");
+    } else {
+      out->append("\\u");
+      AppendHex2(seq.cp >> 8, out);
+      AppendHex2(seq.cp & 0xFF, out);
+    }
+    i += seq.len;
+    run = i;
+  }
+  out->append(s.data() + run, s.size() - run);
+  out->push_back('"');
+}
+
+Status DecodeRecordInput(const uint8_t* data, size_t len, RecordInput* out) {
+  if (data == nullptr || len < kRecordHeaderBytes) return Status::kMalformed;
+  uint64_t lens[6];
+  uint64_t total = 0;
+  for (int k = 0; k < 6; ++k) {
+    lens[k] = ReadU32(data + 4 * k);
+    total += lens[k];
+  }
+  if (total != len - kRecordHeaderBytes) return Status::kMalformed;
+  std::string_view* sections[6] = {&out->timestamp, &out->level, &out->message,
+                                   &out->exception, &out->extra, &out->redaction};
+  const char* p = reinterpret_cast<const char*>(data) + kRecordHeaderBytes;
+  for (int k = 0; k < 6; ++k) {
+    *sections[k] = std::string_view(p, static_cast<size_t>(lens[k]));
+    p += lens[k];
+  }
+  return Status::kOk;
+}
+
+Status FormatRecord(const FieldRegistry& registry, const std::vector<FieldValue>* scope,
+                    const RecordInput& in, std::string* out) {
+  const Status s = CheckRedaction(in.redaction);
+  if (s != Status::kOk) return s;
+  const size_t input_bytes = in.timestamp.size() + in.level.size() + in.message.size() +
+                             in.exception.size() + in.extra.size();
+  if (input_bytes > kMaxRecordInputBytes) return Status::kTooLong;
+
+  const bool has_exception = !in.exception.empty();
+  auto reserved = [has_exception](std::string_view key) {
+    return key == "timestamp" || key == "level" || key == "message" || (has_exception && key == "exception");
+  };
+  Json extra = in.extra.empty() ? Json::object() : ParseExtra(in.extra);
+  const auto* extra_members = extra.get_ptr<const Json::object_t*>();
+  uint64_t shadowed = 0;  // scope fields the caller gave itself; kMaxFields == 64
+  for (const auto& member : *extra_members) {
+    const int field = registry.Find(member.first);
+    if (field >= 0 && field < 64) shadowed |= uint64_t{1} << field;
+  }
+
+  std::string& line = *out;
+  line.reserve(line.size() + input_bytes + 64 * (1 + (scope ? scope->size() : 0)));
+  line.append("{\"timestamp\":");
+  AppendJsonString(in.timestamp, &line);
+  line.append(",\"level\":");
+  AppendJsonString(in.level, &line);
+  line.append(",\"message\":");
+  AppendJsonString(in.message, &line);
+  const size_t scope_fields = scope ? std::min(scope->size(), registry.size()) : 0;
+  for (size_t i = 0; i < scope_fields; ++i) {
+    const FieldValue& v = (*scope)[i];
+    const std::string& name = registry.at(i).name;
+    const Redaction mode = ModeOf(in.redaction, static_cast<int>(i));
+    if (!v.set || mode == Redaction::kOmit || (shadowed >> i & 1) || reserved(name)) continue;
+    AppendScopeField(name, v, mode, &line);
+  }
+  if (has_exception) {
+    line.append(",\"exception\":");
+    AppendJsonString(in.exception, &line);
+  }
+  for (const auto& member : *extra_members) {
+    if (reserved(member.first)) continue;
+    const Redaction mode = ModeOf(in.redaction, registry.Find(member.first));
+    if (mode == Redaction::kOmit) continue;
+    line.push_back(',');
+    AppendJsonString(member.first, &line);
+    line.push_back(':');
+    if (mode != Redaction::kHash) {
+      AppendJsonValue(member.second, &line);
+    } else if (const auto* str = member.second.get_ptr<const Json::string_t*>()) {
+      AppendHashed(*str, &line);
+    } else {
+      std::string text;
+      AppendJsonValue(member.second, &text);
+      AppendHashed(text, &line);
+    }
+  }
+  line.push_back('}');
+  return Status::kOk;
+}
+
+Status ScopeFragment(const FieldRegistry& registry, const std::vector<FieldValue>* scope,
+                     std::string_view redaction, std::string* out) {
+  const Status s = CheckRedaction(redaction);
+  if (s != Status::kOk) return s;
+  const size_t n = scope ? std::min(scope->size(), registry.size()) : 0;
+  for (size_t i = 0; i < n; ++i) {
+    const FieldValue& v = (*scope)[i];
+    const Redaction mode = ModeOf(redaction, static_cast<int>(i));
+    if (v.set && mode != Redaction::kOmit) AppendScopeField(registry.at(i).name, v, mode, out);
+  }
+  return Status::kOk;
+}
+
+namespace {
+
+Status LookupScope(Core& core, uint64_t handle, const std::vector<FieldValue>** scope) {
+  *scope = nullptr;
+  if (handle == 0) return Status::kOk;
+  *scope = core.store().Values(handle);
+  return *scope == nullptr ? Status::kStaleHandle : Status::kOk;
+}
+
+}  // namespace
+
+Status FormatRecordIo(Core& core, uint64_t handle, size_t in_len, size_t* out_len) {
+  const std::vector<FieldValue>* scope = nullptr;
+  Status s = LookupScope(core, handle, &scope);
+  if (s != Status::kOk) return s;
+  if (in_len > core.io_capacity()) return Status::kMalformed;
+  RecordInput in;
+  s = DecodeRecordInput(core.data(), in_len, &in);
+  if (s != Status::kOk) return s;
+  // Built apart from the I/O buffer: the inputs live there, and Reserve()
+  // may move it.
+  std::string line;
+  s = FormatRecord(core.registry(), scope, in, &line);
+  if (s != Status::kOk) return s;
+  return core.WriteOut(line.data(), line.size(), out_len);
+}
+
+Status ScopeFragmentIo(Core& core, uint64_t handle, size_t redaction_len, size_t* out_len) {
+  const std::vector<FieldValue>* scope = nullptr;
+  Status s = LookupScope(core, handle, &scope);
+  if (s != Status::kOk) return s;
+  if (redaction_len > core.io_capacity()) return Status::kMalformed;
+  const std::string_view redaction(reinterpret_cast<const char*>(core.data()), redaction_len);
+  std::string fragment;
+  s = ScopeFragment(core.registry(), scope, redaction, &fragment);
+  if (s != Status::kOk) return s;
+  return core.WriteOut(fragment.data(), fragment.size(), out_len);
+}
+
+}  // namespace mellea
