@@ -84,3 +84,33 @@ EMSCRIPTEN_BINDINGS(mellea_core) {
   emscripten::function("setMaxValueBytes", &SetMaxValueBytes);
   emscripten::function("requestIds", &RequestIds);
 }
+
+// --- baggage ---
+// Own block and bindings so this section merges independently of the others.
+#include "baggage.h"
+
+namespace {
+
+// Header value of `len` bytes in the I/O buffer -> fields in scopeCreate's
+// encoding followed by a u32 LE dropped-member count; returns the length.
+int32_t BaggageExtract(uint32_t len) {
+  size_t out = 0;
+  const mellea::Status s = mellea::BaggageExtract(TheCore(), len, &out);
+  return s == mellea::Status::kOk ? static_cast<int32_t>(out) : Fail(s);
+}
+
+// Existing header value of `existing_len` bytes (0 for none) -> merged header.
+int32_t BaggageInject(double handle, uint32_t existing_len) {
+  if (!(handle >= 0 && handle < 9007199254740992.0)) return Fail(mellea::Status::kStaleHandle);
+  size_t out = 0;
+  const mellea::Status s =
+      mellea::BaggageInject(TheCore(), static_cast<uint64_t>(handle), existing_len, &out);
+  return s == mellea::Status::kOk ? static_cast<int32_t>(out) : Fail(s);
+}
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(mellea_baggage) {
+  emscripten::function("baggageExtract", &BaggageExtract);
+  emscripten::function("baggageInject", &BaggageInject);
+}
