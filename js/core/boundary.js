@@ -10,6 +10,10 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const ID_BATCH = 64;
 const ID_CHARS = 32;
+// src/record.h kRecordHeaderBytes; src/core.h kMaxIoBytes (the core refuses
+// more than 32 MiB of record text itself, with TOO_LONG).
+const RECORD_HEADER = 24;
+const IO_LIMIT = 256 << 20;
 
 export class CoreError extends Error {
   constructor(status, what) {
@@ -70,10 +74,10 @@ export class Boundary {
 
   /**
    * Stores a scope's values (array by field index, undefined = unset) in the
-   * C++ store. Returns a handle (> 0), or -status with badField() telling
+   * C++ store, checked against the string limit they were accepted under. Returns a handle (> 0), or -status with badField() telling
    * which field was refused.
    */
-  createScope(values, fields) {
+  createScope(values, fields, maxValueBytes) {
     let offset = 0;
     for (let index = 0; index < values.length; index++) {
       const value = values[index];
@@ -92,7 +96,7 @@ export class Boundary {
       heap[at + 5] = (written >>> 24) & 0xff;
       offset += 6 + written;
     }
-    return this.m.scopeCreate(offset);
+    return this.m.scopeCreate(offset, maxValueBytes);
   }
 
   badField() {
@@ -139,5 +143,141 @@ export class Boundary {
     const at = (ID_BATCH - this.idsLeft) * ID_CHARS;
     this.idsLeft--;
     return this.decodeAscii(this.ids, at, at + ID_CHARS);
+  }
+
+  // --- records ---
+  // The C++ log record builder (src/record.h). One crossing per line: the
+  // record's texts go into the I/O buffer as UTF-8 behind a header of six
+  // u32 lengths, the line comes back in the same buffer.
+
+  /** Writes a u32 little-endian at `at` (absolute heap address). */
+  writeU32(heap, at, value) {
+    heap[at] = value & 0xff;
+    heap[at + 1] = (value >>> 8) & 0xff;
+    heap[at + 2] = (value >>> 16) & 0xff;
+    heap[at + 3] = (value >>> 24) & 0xff;
+  }
+
+  /**
+   * The core may have grown (moved) its I/O buffer to hold an output of
+   * `length` bytes; later writes must go to the new place. Returns its address.
+   */
+  followRecordIo(length) {
+    const ptr = this.m.ioPointer();
+    if (ptr !== this.ptr) {
+      this.ptr = ptr;
+      this.cap = Math.max(this.cap, length);
+    }
+    return ptr;
+  }
+
+  /**
+   * One JSON log line (no newline) for the scope stored under `handle` (0:
+   * no scope). Texts must be strings ('' for exception/extra means none);
+   * `extra` is JSON.stringify output of the caller's fields; `redaction` a
+   * Uint8Array, one Redaction code per field index. Returns the line, or a
+   * negative status (-STALE_HANDLE when the handle was reused, -TOO_LONG
+   * above 32 MiB of input).
+   */
+  formatRecord(handle, timestamp, level, message, exception, extra, redaction) {
+    const texts = [timestamp, level, message, exception, extra];
+    let bound = RECORD_HEADER + redaction.length;
+    for (let i = 0; i < 5; i++) bound += texts[i].length * 3;
+    if (bound > IO_LIMIT) return -Status.TOO_LONG;
+    this.reserve(bound);
+    const heap = this.heap();
+    const base = this.ptr;
+    let offset = RECORD_HEADER;
+    for (let i = 0; i < 5; i++) {
+      const text = texts[i];
+      let written = 0;
+      if (text.length !== 0) {
+        const start = base + offset;
+        written = encoder.encodeInto(text, heap.subarray(start, start + text.length * 3)).written;
+      }
+      this.writeU32(heap, base + 4 * i, written);
+      offset += written;
+    }
+    this.writeU32(heap, base + 20, redaction.length);
+    heap.set(redaction, base + offset);
+    offset += redaction.length;
+    const result = this.m.formatRecord(handle, offset);
+    if (result < 0) return result;
+    const ptr = this.followRecordIo(result);
+    return decoder.decode(this.heap().subarray(ptr, ptr + result));
+  }
+
+  /**
+   * `,"name":value…` for the set fields of the scope under `handle`, with
+   * `redaction` applied (see formatRecord). Returns a string, or a negative
+   * status.
+   */
+  scopeFragment(handle, redaction) {
+    this.reserve(redaction.length);
+    this.heap().set(redaction, this.ptr);
+    const result = this.m.scopeFragment(handle, redaction.length);
+    if (result < 0) return result;
+    const ptr = this.followRecordIo(result);
+    return decoder.decode(this.heap().subarray(ptr, ptr + result));
+  }
+
+  // --- baggage ---
+  // W3C baggage codec (src/baggage.h). The header text goes in as UTF-8 bytes,
+  // extracted fields come back in scopeCreate's encoding (u8 index, u8 type,
+  // u32 LE length, payload) followed by a u32 LE dropped-member count.
+
+  /**
+   * Parses a baggage header value; returns the mellea.<field> values as an
+   * array by field index (undefined = absent). Never throws on bad input.
+   */
+  baggageExtract(header, fields) {
+    const length = this.m.baggageExtract(this.writeText(header, 0));
+    this.syncIo();
+    const values = [];
+    if (length < 4) return values;
+    const heap = this.heap();
+    const start = this.m.ioPointer();
+    const end = start + length - 4;
+    let at = start;
+    while (at + 6 <= end) {
+      const index = heap[at];
+      const size = (heap[at + 2] | (heap[at + 3] << 8) | (heap[at + 4] << 16) | (heap[at + 5] << 24)) >>> 0;
+      const text = decoder.decode(heap.subarray(at + 6, at + 6 + size));
+      at += 6 + size;
+      const field = fields[index];
+      if (field === undefined) continue;
+      if (field.type === 'string') {
+        values[index] = text;
+      } else if (field.type === 'integer') {
+        // C++ carries int64; a JS field only holds safe integers.
+        const number = Number(text);
+        if (Number.isSafeInteger(number)) values[index] = number;
+      } else {
+        values[index] = text === '1';
+      }
+    }
+    return values;
+  }
+
+  /**
+   * The baggage header for the stored scope `handle` merged with `existing`
+   * (a header value or ''). Returns the length of the result in the I/O
+   * buffer (read it with readText), or -status (-STALE_HANDLE: store again).
+   */
+  baggageInject(handle, existing) {
+    const existingLength = existing.length === 0 ? 0 : this.writeText(existing, 0);
+    const result = this.m.baggageInject(handle, existingLength);
+    this.syncIo();
+    return result;
+  }
+
+  /**
+   * The core grows its I/O buffer itself when an output does not fit
+   * (Core::WriteOut), which moves it: follow it, or the next writeText would
+   * write into freed memory. The old capacity is a safe lower bound.
+   */
+  syncIo() {
+    const ptr = this.m.ioPointer();
+    if (ptr !== this.ptr) this.ptr = ptr;
   }
 }
