@@ -1,0 +1,140 @@
+// mellea-context/console: console.log/info/warn/error/debug lines that carry
+// the context, as JSON (built by the C++ core: formatRecord) or as text; and
+// formatRecord itself, the JSON line builder.
+import { formatWithOptions } from 'node:util';
+import { internals } from './node/runtime.js';
+import { describeType } from './core/errors.js';
+import { checkOptions, invalidOption } from './logging/options.js';
+import { NO_REDACTION, parseRedaction } from './logging/redact.js';
+import { exceptionText, formatWith, lineOf, safeText } from './logging/record.js';
+import { EMPTY, fieldsOf } from './logging/scope-fields.js';
+import { escapeText, textValue } from './logging/text.js';
+
+const { carrier, registry } = internals;
+
+// Python's level names, as mellea's JsonFormatter writes them.
+const LEVELS = Object.freeze({ log: 'INFO', info: 'INFO', warn: 'WARNING', error: 'ERROR', debug: 'DEBUG' });
+const METHODS = Object.keys(LEVELS);
+
+/**
+ * One JSON line (no newline) for `record` = `{ message, level?, timestamp?,
+ * error? | exception?, ...fields }`, with the current context's fields.
+ */
+export function formatRecord(record) {
+  return formatWith(NO_REDACTION, record);
+}
+
+/** formatRecord with options: `createRecordFormatter({ redact })`. */
+export function createRecordFormatter(options) {
+  const opts = checkOptions('createRecordFormatter', options, ['redact']);
+  const redaction = parseRedaction('createRecordFormatter', opts.redact, registry);
+  return (record) => formatWith(redaction, record);
+}
+
+/** util.format of the arguments, an Error shown as `Name: message` (its stack goes to `exception`). */
+function messageOf(args) {
+  let exception = '';
+  let formatArgs = args;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (!(arg instanceof Error)) continue;
+    if (exception === '') exception = exceptionText(arg);
+    if (formatArgs === args) formatArgs = args.slice();
+    formatArgs[i] = safeText(arg);
+  }
+  let message;
+  try {
+    message = formatWithOptions({ colors: false }, ...formatArgs);
+  } catch {
+    message = formatArgs.map(safeText).join(' ');
+  }
+  return { message, exception };
+}
+
+function textFieldsOf(scope, redaction, memoKey) {
+  const memo = scope.memo ?? (scope.memo = {});
+  const cached = memo[memoKey];
+  if (cached !== undefined) return cached;
+  const fields = fieldsOf(scope, redaction);
+  let text = '';
+  if (fields !== EMPTY) for (const key in fields) text += ` ${key}=${textValue(fields[key])}`;
+  return (memo[memoKey] = text);
+}
+
+/**
+ * Wraps console.log/info/warn/error/debug so every line carries the current
+ * fields. Options: `format` ('json' default, or 'text'), `stream` (anything
+ * with write(string); default: the wrapped method itself, so lines go where
+ * they went before), `redact`, `console` (the object to wrap, default the
+ * global console). Returns uninstall(), which puts the original functions back.
+ */
+export function installConsole(options) {
+  const who = 'installConsole';
+  const opts = checkOptions(who, options, ['format', 'stream', 'redact', 'console']);
+  const format = opts.format ?? 'json';
+  if (format !== 'json' && format !== 'text') throw invalidOption(who, `format must be 'json' or 'text', got ${typeof format === 'string' ? JSON.stringify(format) : describeType(format)}`);
+  const stream = opts.stream;
+  if (stream !== undefined && (stream === null || typeof stream.write !== 'function')) {
+    throw invalidOption(who, `stream must have a write(string) method, got ${describeType(stream)}`);
+  }
+  const target = opts.console ?? globalThis.console;
+  if (target === null || typeof target !== 'object') throw invalidOption(who, `console must be an object, got ${describeType(target)}`);
+  const redaction = parseRedaction(who, opts.redact, registry);
+  const textKey = `log:t${redaction.key}`;
+
+  function lineFor(level, args) {
+    const { message, exception } = messageOf(args);
+    const timestamp = new Date().toISOString();
+    if (format === 'json') return lineOf(redaction, timestamp, level, message, exception, '');
+    const scope = carrier.getStore();
+    let line = `${timestamp} ${level} ${escapeText(message)}`;
+    if (scope !== undefined) line += textFieldsOf(scope, redaction, textKey);
+    if (exception !== '') line += ` exception=${textValue(exception)}`;
+    return line;
+  }
+
+  const originals = new Map();
+  const wrappers = new Map();
+  let active = true;
+  let busy = false; // a stream that logs to console must not loop
+
+  for (const method of METHODS) {
+    const original = target[method];
+    if (typeof original !== 'function') continue;
+    const level = LEVELS[method];
+    const wrapper = function (...args) {
+      if (!active || busy) return Reflect.apply(original, this, args);
+      busy = true;
+      try {
+        let line;
+        try {
+          line = lineFor(level, args);
+        } catch {
+          return Reflect.apply(original, this, args); // never lose the message
+        }
+        try {
+          if (stream !== undefined) stream.write(`${line}\n`);
+          else Reflect.apply(original, this, [line]);
+        } catch {
+          // a failing sink must not throw into the caller's code
+        }
+        return undefined;
+      } finally {
+        busy = false;
+      }
+    };
+    originals.set(method, original);
+    wrappers.set(method, wrapper);
+    target[method] = wrapper;
+  }
+
+  return function uninstall() {
+    if (!active) return;
+    active = false;
+    for (const [method, original] of originals) {
+      // Someone wrapped console after us: leave their wrapper in place; ours
+      // now passes straight through (active = false).
+      if (target[method] === wrappers.get(method)) target[method] = original;
+    }
+  };
+}
