@@ -1,0 +1,93 @@
+// A sink that collects emitted lines and parses each as JSON, for pino
+// (write(string)), winston (a Writable: sink.stream) and installConsole.
+import { Writable } from 'node:stream';
+
+export function lineSink() {
+  const raw = [];
+  let partial = '';
+  function write(chunk) {
+    const text = partial + String(chunk);
+    const parts = text.split('\n');
+    partial = parts.pop();
+    raw.push(...parts);
+    return true;
+  }
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      write(chunk);
+      callback();
+    },
+  });
+  return {
+    write,
+    stream,
+    /** Raw lines, newline removed. */
+    get lines() {
+      return raw.slice();
+    },
+    /** Every line parsed as JSON (throws, naming the line, if one is not). */
+    get records() {
+      return raw.map((line) => {
+        try {
+          return JSON.parse(line);
+        } catch (error) {
+          throw new Error(`not a JSON line: ${JSON.stringify(line.slice(0, 300))} (${error.message})`);
+        }
+      });
+    },
+    /** What has been written after the last newline (should stay ''). */
+    get partial() {
+      return partial;
+    },
+    clear() {
+      raw.length = 0;
+      partial = '';
+    },
+  };
+}
+
+/**
+ * Top-level keys of a JSON object text in order, duplicates included
+ * (JSON.parse keeps only the last, hiding them).
+ */
+export function topLevelKeys(text) {
+  const keys = [];
+  let depth = 0;
+  let expectKey = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"') {
+      let j = i + 1;
+      while (text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+      if (depth === 1 && expectKey) keys.push(JSON.parse(text.slice(i, j + 1)));
+      expectKey = false;
+      i = j;
+    } else if (c === '{' || c === '[') {
+      depth++;
+      expectKey = c === '{' && depth === 1;
+    } else if (c === '}' || c === ']') {
+      depth--;
+    } else if (c === ',' && depth === 1) {
+      expectKey = true;
+    }
+  }
+  return keys;
+}
+
+/** Keys that appear more than once at the top level of a JSON line. */
+export function duplicateKeys(text) {
+  const seen = new Set();
+  const dups = [];
+  for (const key of topLevelKeys(text)) {
+    if (seen.has(key)) dups.push(key);
+    seen.add(key);
+  }
+  return dups;
+}
+
+/** The context fields of a parsed line, for exact comparisons. */
+export function contextOf(record, names = ['session_id', 'request_id', 'model_id', 'sampling_iteration']) {
+  const out = {};
+  for (const name of names) if (Object.hasOwn(record, name)) out[name] = record[name];
+  return out;
+}

@@ -1,0 +1,213 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import pino from 'pino';
+import { withContext, defineField, getCurrentContext } from 'mellea-context';
+import { pinoOptions, pinoMixin, createPinoMixin } from 'mellea-context/pino';
+import { lineSink, duplicateKeys, contextOf } from './helpers/lines.mjs';
+
+const FULL = { session_id: 's-1', request_id: 'r-1', model_id: 'granite', sampling_iteration: 2 };
+const sha16 = (text) => createHash('sha256').update(text).digest('hex').slice(0, 16);
+
+// Both integrations must write the same fields; each test runs on both.
+const VARIANTS = {
+  pinoOptions: (sink, options) => pino({ ...pinoOptions(options) }, sink),
+  pinoMixin: (sink, options) => pino({ mixin: options ? createPinoMixin(options) : pinoMixin }, sink),
+};
+
+function lastRecord(sink) {
+  const lines = sink.lines;
+  const line = lines[lines.length - 1];
+  assert.deepEqual(duplicateKeys(line), [], `duplicate keys in ${line}`);
+  return JSON.parse(line);
+}
+
+for (const [name, make] of Object.entries(VARIANTS)) {
+  test(`${name}: fields inside a scope, none outside`, async () => {
+    const sink = lineSink();
+    const log = make(sink);
+    log.info('before');
+    await withContext(FULL, async () => {
+      log.info('inside');
+      assert.deepEqual(contextOf(lastRecord(sink)), FULL);
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      log.info('after await');
+      assert.deepEqual(contextOf(lastRecord(sink)), FULL);
+    });
+    log.info('after');
+    const records = sink.records;
+    assert.deepEqual(contextOf(records[0]), {});
+    assert.deepEqual(contextOf(records.at(-1)), {});
+    assert.equal(records[1].msg, 'inside');
+  });
+
+  test(`${name}: the log call's own fields win, once`, () => {
+    const sink = lineSink();
+    const log = make(sink);
+    withContext(FULL, () => {
+      log.info({ session_id: 'mine', extra: 1 }, 'explicit');
+      const record = lastRecord(sink);
+      assert.equal(record.session_id, 'mine');
+      assert.equal(record.request_id, 'r-1');
+      assert.equal(record.extra, 1);
+      // The next line is not affected (pinoMixin: pino's merge must not
+      // have written into a shared object).
+      log.info('plain');
+      assert.equal(lastRecord(sink).session_id, 's-1');
+      assert.deepEqual(getCurrentContext(), FULL);
+    });
+  });
+
+  test(`${name}: child bindings win, once; the call's fields win over both`, () => {
+    const sink = lineSink();
+    const log = make(sink);
+    withContext(FULL, () => {
+      const child = log.child({ request_id: 'bound' });
+      child.info('child');
+      let record = lastRecord(sink);
+      assert.equal(record.request_id, 'bound');
+      assert.equal(record.session_id, 's-1');
+      // (A call field that is also a child binding is written twice by pino
+      // itself, context or not: not ours to test.)
+      child.info({ model_id: 'own' }, 'both');
+      record = lastRecord(sink);
+      assert.equal(record.model_id, 'own');
+      assert.equal(record.request_id, 'bound');
+      assert.equal(record.sampling_iteration, 2);
+      const grandchild = child.child({ session_id: 'gc' });
+      grandchild.info('grandchild');
+      record = lastRecord(sink);
+      assert.deepEqual(contextOf(record), { ...FULL, session_id: 'gc', request_id: 'bound' });
+      // The parent logger is unaffected by its child's bindings.
+      log.info('parent');
+      assert.deepEqual(contextOf(lastRecord(sink)), FULL);
+    });
+  });
+
+  test(`${name}: nested scopes and sampling iterations show the inner values`, async () => {
+    const sink = lineSink();
+    const log = make(sink);
+    await withContext({ sessionId: 'outer', requestId: 'r' }, async () => {
+      for (let i = 0; i < 3; i++) {
+        await withContext({ samplingIteration: i, model_id: `m${i}` }, async () => {
+          await null;
+          log.info('attempt');
+          assert.deepEqual(contextOf(lastRecord(sink)), { session_id: 'outer', request_id: 'r', model_id: `m${i}`, sampling_iteration: i });
+        });
+      }
+      await withContext({ session_id: null }, () => {
+        log.info('unset');
+        assert.deepEqual(contextOf(lastRecord(sink)), { request_id: 'r' });
+      });
+      log.info('outer again');
+      assert.deepEqual(contextOf(lastRecord(sink)), { session_id: 'outer', request_id: 'r' });
+    });
+  });
+
+  test(`${name}: redaction hashes (SHA-256, 16 hex) or omits`, () => {
+    const sink = lineSink();
+    const log = make(sink, { redact: { session_id: 'hash', modelId: 'omit' } });
+    withContext(FULL, () => {
+      log.info('redacted');
+      const record = lastRecord(sink);
+      assert.equal(record.session_id, sha16('s-1'));
+      assert.equal('model_id' in record, false);
+      assert.equal(record.request_id, 'r-1');
+      assert.equal(sink.lines.at(-1).includes('s-1'), false);
+      log.child({ request_id: 'bound' }).info('child');
+      assert.equal(lastRecord(sink).session_id, sha16('s-1'));
+    });
+    withContext({ sessionId: 's-2' }, () => {
+      log.info('other session');
+      assert.equal(lastRecord(sink).session_id, sha16('s-2'));
+    });
+  });
+}
+
+test('defined fields appear like built-ins', () => {
+  defineField('tenant_id', { type: 'string' });
+  defineField('cached', { type: 'boolean' });
+  for (const make of Object.values(VARIANTS)) {
+    const sink = lineSink();
+    const log = make(sink);
+    withContext({ tenantId: 'acme', cached: false, sessionId: 's' }, () => {
+      log.info('defined');
+      const record = lastRecord(sink);
+      assert.equal(record.tenant_id, 'acme');
+      assert.equal(record.cached, false);
+      log.info({ tenant_id: 'own' }, 'own wins');
+      assert.equal(lastRecord(sink).tenant_id, 'own');
+      log.child({ cached: true }).info('child wins');
+      assert.equal(lastRecord(sink).cached, true);
+    });
+  }
+});
+
+test('pinoOptions composes the user timestamp, mixin and streamWrite hook', () => {
+  const sink = lineSink();
+  const seen = [];
+  const log = pino(
+    {
+      ...pinoOptions({
+        timestamp: pino.stdTimeFunctions.isoTime,
+        mixin: () => ({ from_mixin: 1, model_id: 'from-mixin' }),
+        hooks: { streamWrite: (line) => (seen.push(line), line) },
+      }),
+    },
+    sink,
+  );
+  withContext(FULL, () => log.info('composed'));
+  const line = sink.lines[0];
+  assert.deepEqual(duplicateKeys(line), []);
+  const record = JSON.parse(line);
+  assert.match(record.time, /^\d{4}-\d\d-\d\dT/);
+  assert.equal(record.from_mixin, 1);
+  assert.equal(record.model_id, 'from-mixin');
+  assert.equal(record.session_id, 's-1');
+  assert.equal(seen.length, 1);
+
+  const noTime = pino({ ...pinoOptions({ timestamp: false }) }, sink);
+  withContext(FULL, () => noTime.info('no time'));
+  const last = JSON.parse(sink.lines.at(-1));
+  assert.equal('time' in last, false);
+  assert.deepEqual(contextOf(last), FULL);
+});
+
+test('pino features around the hooks keep working: levels, errors, serializers', () => {
+  const sink = lineSink();
+  const log = pino({ ...pinoOptions(), level: 'warn', serializers: { user: (u) => u.name } }, sink);
+  withContext(FULL, () => {
+    log.info('dropped');
+    log.warn({ user: { name: 'ann' } }, 'kept');
+    log.error(new Error('boom'));
+  });
+  const records = sink.records;
+  assert.equal(records.length, 2);
+  assert.equal(records[0].user, 'ann');
+  assert.equal(records[1].err.message, 'boom');
+  assert.equal(records[1].msg, 'boom');
+  for (const [i, line] of sink.lines.entries()) {
+    assert.deepEqual(duplicateKeys(line), []);
+    assert.deepEqual(contextOf(records[i]), FULL);
+  }
+});
+
+test('bad content in messages and explicit fields still gives one JSON line each', () => {
+  const sink = lineSink();
+  const log = pino({ ...pinoOptions() }, sink);
+  const nasty = ['a\r\nb', 'nul\u0000', '\u001b[2J\u001b[H', 'lone \ud800 surrogate', 'x'.repeat(1 << 20)];
+  withContext(FULL, () => {
+    for (const text of nasty) log.info({ detail: text }, text);
+  });
+  assert.equal(sink.lines.length, nasty.length);
+  assert.equal(sink.partial, '');
+  for (const record of sink.records) assert.deepEqual(contextOf(record), FULL);
+});
+
+test('options are validated when made, with stable codes', () => {
+  assert.throws(() => pinoOptions({ nope: 1 }), { code: 'ERR_MELLEA_UNKNOWN_OPTION' });
+  assert.throws(() => pinoOptions({ redact: { nope: 'hash' } }), { code: 'ERR_MELLEA_INVALID_OPTION' });
+  assert.throws(() => pinoOptions({ redact: { session_id: 'scramble' } }), { code: 'ERR_MELLEA_INVALID_OPTION' });
+  assert.throws(() => pinoOptions({ timestamp: 'iso' }), { code: 'ERR_MELLEA_INVALID_OPTION' });
+  assert.throws(() => createPinoMixin({ redact: 'session_id' }), { code: 'ERR_MELLEA_INVALID_OPTION' });
+});
