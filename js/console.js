@@ -94,8 +94,7 @@ export function installConsole(options) {
   }
 
   const originals = new Map();
-  const wrappers = new Map();
-  let active = true;
+  const state = { active: true };
   let busy = false; // a stream that logs to console must not loop
 
   for (const method of METHODS) {
@@ -103,7 +102,7 @@ export function installConsole(options) {
     if (typeof original !== 'function') continue;
     const level = LEVELS[method];
     const wrapper = function (...args) {
-      if (!active || busy) return Reflect.apply(original, this, args);
+      if (!state.active || busy) return Reflect.apply(original, this, args);
       busy = true;
       try {
         let line;
@@ -124,17 +123,33 @@ export function installConsole(options) {
       }
     };
     originals.set(method, original);
-    wrappers.set(method, wrapper);
+    WRAPPED.set(wrapper, { state, original });
     target[method] = wrapper;
   }
 
   return function uninstall() {
-    if (!active) return;
-    active = false;
-    for (const [method, original] of originals) {
-      // Someone wrapped console after us: leave their wrapper in place; ours
-      // now passes straight through (active = false).
-      if (target[method] === wrappers.get(method)) target[method] = original;
-    }
+    if (!state.active) return;
+    state.active = false;
+    for (const method of originals.keys()) unwind(target, method);
   };
+}
+
+// Every wrapper ever installed -> { install state, the function it wrapped },
+// so that uninstalls in any order end with exactly the original functions.
+const WRAPPED = new WeakMap();
+
+/**
+ * Peels uninstalled wrappers off the top of console[method]; stops at a live
+ * one, or at a function someone else put there (which stays: ours below it
+ * just passes through).
+ */
+function unwind(target, method) {
+  let current = target[method];
+  let info = WRAPPED.get(current);
+  if (info === undefined) return;
+  while (info !== undefined && !info.state.active) {
+    current = info.original;
+    info = WRAPPED.get(current);
+  }
+  target[method] = current;
 }
