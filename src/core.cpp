@@ -31,10 +31,10 @@ Status Core::WriteOut(const char* bytes, size_t n, size_t* len) {
   return Status::kOk;
 }
 
-Status Core::CreateScope(size_t in_len, uint64_t* handle, int* bad_field) {
+Status Core::CreateScope(size_t in_len, size_t max_value_bytes, uint64_t* handle, int* bad_field) {
   *bad_field = -1;
   if (in_len > io_cap_) return Status::kMalformed;
-  return store_.Create(io_, in_len, handle, bad_field);
+  return store_.Create(io_, in_len, handle, bad_field, max_value_bytes);
 }
 
 Status Core::ScopeJsonOut(uint64_t handle, size_t* len) {

@@ -28,7 +28,10 @@ class Core {
   size_t io_capacity() const { return io_cap_; }
 
   // Each returns a status; outputs go to the I/O buffer, their length to *len.
-  Status CreateScope(size_t in_len, uint64_t* handle, int* bad_field);
+  Status CreateScope(size_t in_len, size_t max_value_bytes, uint64_t* handle, int* bad_field);
+  Status CreateScope(size_t in_len, uint64_t* handle, int* bad_field) {
+    return CreateScope(in_len, 0, handle, bad_field);
+  }
   Status ScopeJsonOut(uint64_t handle, size_t* len);
   Status ReleaseScope(uint64_t handle) { return store_.Release(handle); }
   Status ValidateString(size_t in_len) const;

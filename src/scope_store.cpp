@@ -17,14 +17,14 @@ uint32_t ReadU32(const uint8_t* p) {
 }
 
 Status ParseValue(const FieldRegistry& registry, size_t index, uint8_t type, std::string_view payload,
-                  FieldValue* out) {
+                  size_t max_bytes, FieldValue* out) {
   const FieldSpec& spec = registry.at(index);
   if (static_cast<uint8_t>(spec.type) != type) return Status::kWrongType;
   out->set = true;
   out->type = spec.type;
   switch (spec.type) {
     case FieldType::kString: {
-      const Status s = ValidateStringValue(payload, registry.max_value_bytes());
+      const Status s = ValidateStringValue(payload, max_bytes);
       if (s != Status::kOk) return s;
       out->text.assign(payload.data(), payload.size());
       return Status::kOk;
@@ -104,8 +104,11 @@ size_t ScopeStore::TakeSlot() {
   return index;
 }
 
-Status ScopeStore::Create(const uint8_t* data, size_t len, uint64_t* handle_out, int* bad_field) {
+Status ScopeStore::Create(const uint8_t* data, size_t len, uint64_t* handle_out, int* bad_field,
+                          size_t max_value_bytes) {
   *bad_field = -1;
+  size_t max_bytes = max_value_bytes == 0 ? registry_.max_value_bytes() : max_value_bytes;
+  if (max_bytes > kMaxValueBytesLimit) max_bytes = kMaxValueBytesLimit;
   std::vector<FieldValue> values(registry_.size());
   size_t pos = 0;
   while (pos < len) {
@@ -119,7 +122,7 @@ Status ScopeStore::Create(const uint8_t* data, size_t len, uint64_t* handle_out,
     *bad_field = static_cast<int>(index);
     if (values[index].set) return Status::kDuplicateField;
     const std::string_view payload(reinterpret_cast<const char*>(data + pos), plen);
-    const Status s = ParseValue(registry_, index, type, payload, &values[index]);
+    const Status s = ParseValue(registry_, index, type, payload, max_bytes, &values[index]);
     if (s != Status::kOk) return s;
     pos += plen;
   }

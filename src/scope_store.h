@@ -40,7 +40,11 @@ class ScopeStore {
   // payload length, payload (UTF-8 text; decimal ASCII for integers; "0" or
   // "1" for booleans). On failure nothing is stored and *bad_field names the
   // offending field index (or -1).
-  Status Create(const uint8_t* data, size_t len, uint64_t* handle_out, int* bad_field);
+  // max_value_bytes is the string limit the values were accepted under
+  // (0: the registry's current limit), so that lowering the limit later does
+  // not make scopes made before unusable; it never exceeds kMaxValueBytesLimit.
+  Status Create(const uint8_t* data, size_t len, uint64_t* handle_out, int* bad_field,
+                size_t max_value_bytes = 0);
 
   // Canonical JSON object of the scope's set fields, in registry order.
   Status Json(uint64_t handle, std::string_view* out) const;

@@ -24,9 +24,9 @@ uint32_t IoReserve(uint32_t bytes) {
 }
 
 // Handles are below 2^53, so a double carries them exactly.
-double ScopeCreate(uint32_t len) {
+double ScopeCreate(uint32_t len, uint32_t max_value_bytes) {
   uint64_t handle = 0;
-  const mellea::Status s = TheCore().CreateScope(len, &handle, &g_bad_field);
+  const mellea::Status s = TheCore().CreateScope(len, max_value_bytes, &handle, &g_bad_field);
   if (s != mellea::Status::kOk) return -static_cast<double>(mellea::to_int(s));
   return static_cast<double>(handle);
 }
@@ -113,4 +113,37 @@ int32_t BaggageInject(double handle, uint32_t existing_len) {
 EMSCRIPTEN_BINDINGS(mellea_baggage) {
   emscripten::function("baggageExtract", &BaggageExtract);
   emscripten::function("baggageInject", &BaggageInject);
+}
+
+// --- records ---
+// Own block and bindings so this section merges independently of the others.
+#include "record.h"
+
+namespace {
+
+// Record of `len` bytes in the I/O buffer (see mellea::DecodeRecordInput:
+// six u32 LE lengths, then timestamp, level, message, exception, extra JSON,
+// redaction bytes) -> the JSON line (no newline); returns its length.
+int32_t FormatRecord(double handle, uint32_t len) {
+  if (!(handle >= 0 && handle < 9007199254740992.0)) return Fail(mellea::Status::kStaleHandle);
+  size_t out = 0;
+  const mellea::Status s = mellea::FormatRecordIo(TheCore(), static_cast<uint64_t>(handle), len, &out);
+  return s == mellea::Status::kOk ? static_cast<int32_t>(out) : Fail(s);
+}
+
+// Redaction bytes (`redaction_len`, one per field index) in the I/O buffer
+// -> `,"name":value…` for the scope's set fields (empty for none).
+int32_t ScopeFragment(double handle, uint32_t redaction_len) {
+  if (!(handle >= 0 && handle < 9007199254740992.0)) return Fail(mellea::Status::kStaleHandle);
+  size_t out = 0;
+  const mellea::Status s =
+      mellea::ScopeFragmentIo(TheCore(), static_cast<uint64_t>(handle), redaction_len, &out);
+  return s == mellea::Status::kOk ? static_cast<int32_t>(out) : Fail(s);
+}
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(mellea_records) {
+  emscripten::function("formatRecord", &FormatRecord);
+  emscripten::function("scopeFragment", &ScopeFragment);
 }

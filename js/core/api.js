@@ -41,6 +41,11 @@ export function createContextApi(carrier, boundary) {
     return new ContextFieldError(ERR_UNKNOWN_FIELD, `Unknown context fields: [${list}]. Valid fields: [${valid}]`);
   }
 
+  /** Inherited values were accepted under the parent's limit, new ones under today's. */
+  function limitFor(parent) {
+    return Math.max(parent.maxValueBytes, registry.maxValueBytes);
+  }
+
   /**
    * The cache key of one value: a control character tags the type, so valid
    * input (no control characters in names or values) maps to one key only.
@@ -98,7 +103,7 @@ export function createContextApi(carrier, boundary) {
         readKey = part === undefined ? undefined : readKey + part;
       }
     }
-    const scope = new Scope(values, keyCount);
+    const scope = new Scope(values, keyCount, limitFor(parent));
     return { scope, readKey };
   }
 
@@ -141,7 +146,7 @@ export function createContextApi(carrier, boundary) {
       registry.check(fields[0], input);
       const values = parent.values.slice();
       values[0] = input;
-      scope = new Scope(values, 0);
+      scope = new Scope(values, 0, limitFor(parent));
     } else {
       const made = makeScope(parent, input, keyCount);
       scope = made.scope;
@@ -237,16 +242,24 @@ export function createContextApi(carrier, boundary) {
     // removeListener(original) still finds what was registered.
     const wrapped = new Map();
     Object.defineProperty(emitter, boundListeners, { value: wrapped });
+    // Node's once() calls this.on() with its own wrapper: adding inside an
+    // add must not wrap again, or removeListener(original) finds nothing.
+    let adding = false;
     for (const method of ADDERS) {
       const original = emitter[method];
       if (typeof original !== 'function') continue;
       emitter[method] = function addBound(event, listener) {
-        if (typeof listener !== 'function') return original.call(this, event, listener);
+        if (adding || typeof listener !== 'function') return original.call(this, event, listener);
         let byListener = wrapped.get(event);
         if (byListener === undefined) wrapped.set(event, (byListener = new WeakMap()));
         const inScope = bind(listener);
         byListener.set(listener, inScope);
-        return original.call(this, event, inScope);
+        adding = true;
+        try {
+          return original.call(this, event, inScope);
+        } finally {
+          adding = false;
+        }
       };
     }
     for (const method of REMOVERS) {
@@ -303,7 +316,7 @@ export function createContextApi(carrier, boundary) {
   /** Makes sure `scope` has a live slot in the C++ store; returns its handle. */
   function handleOf(scope) {
     if (scope.handle !== 0) return scope.handle;
-    const result = boundary.createScope(scope.values, fields);
+    const result = boundary.createScope(scope.values, fields, scope.maxValueBytes);
     if (result < 0) {
       // Values were validated on the way in, so this means the rules changed
       // (configure) since; report it as the field error it is.

@@ -2,9 +2,11 @@
 // changes after construction; the other properties are caches of things
 // derived from the values (the frozen snapshot, the C++ handle, the JSON).
 export class Scope {
-  constructor(values, keyCount) {
+  constructor(values, keyCount, maxValueBytes) {
     /** Values by field index; undefined means unset. */
     this.values = values;
+    /** The string limit (bytes) the values were accepted under. */
+    this.maxValueBytes = maxValueBytes;
     /** How many keys the fields object that made this scope had (see cache). */
     this.keyCount = keyCount;
     this.snapshot = undefined;
@@ -20,4 +22,4 @@ export class Scope {
   }
 }
 
-export const ROOT = new Scope([], 0);
+export const ROOT = new Scope([], 0, 0);

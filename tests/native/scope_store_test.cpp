@@ -142,3 +142,19 @@ TEST(RequestId, Uuid4HexLayoutAndUnique) {
     seen.push_back(id);
   }
 }
+
+TEST(ScopeStore, HonoursTheLimitValuesWereAcceptedUnder) {
+  FieldRegistry r;
+  ASSERT_EQ(r.SetMaxValueBytes(4), Status::kOk);
+  ScopeStore store(r);
+  std::vector<uint8_t> tlv;
+  Put(&tlv, 0, 0, "abcdefgh");
+  uint64_t h = 0;
+  int bad = -1;
+  EXPECT_EQ(store.Create(tlv.data(), tlv.size(), &h, &bad), Status::kTooLong);
+  EXPECT_EQ(store.Create(tlv.data(), tlv.size(), &h, &bad, 8), Status::kOk);
+  EXPECT_EQ(store.Create(tlv.data(), tlv.size(), &h, &bad, 7), Status::kTooLong);
+  std::vector<uint8_t> huge;
+  Put(&huge, 0, 0, std::string(mellea::kMaxValueBytesLimit + 1, 'a'));
+  EXPECT_EQ(store.Create(huge.data(), huge.size(), &h, &bad, SIZE_MAX), Status::kTooLong);
+}
