@@ -119,7 +119,10 @@ function renderJson(target, line) {
   const record = JSON.parse(line);
   target.replaceChildren();
   const keys = Object.keys(record);
-  target.append('{\n');
+  const open = document.createElement('span');
+  open.className = 'j-row';
+  open.textContent = '{';
+  target.append(open);
   keys.forEach((key, i) => {
     const row = document.createElement('span');
     row.className = ['timestamp', 'level', 'message', 'exception'].includes(key) ? 'j-row' : 'j-row j-field';
@@ -129,10 +132,13 @@ function renderJson(target, line) {
     const v = document.createElement('span');
     v.className = typeof record[key] === 'number' ? 'j-num' : 'j-str';
     v.textContent = JSON.stringify(record[key]);
-    row.append('  ', k, ': ', v, i < keys.length - 1 ? ',' : '', '\n');
+    row.append('  ', k, ': ', v, i < keys.length - 1 ? ',' : '');
     target.append(row);
   });
-  target.append('}');
+  const close = document.createElement('span');
+  close.className = 'j-row';
+  close.textContent = '}';
+  target.append(close);
 }
 
 function selectLine(item, entry, auto = false) {

@@ -44,7 +44,7 @@ export async function runSimulation({ onLine, onLane, speed = 1 }) {
     const passesAt = Math.random() < 0.25 ? 0 : 1 + Math.floor(Math.random() * (MAX_ITERATIONS - 1));
     return withContext({ sessionId: spec.session, requestId, modelId: spec.model }, () => {
       onLane(lane, { requestId, iteration: -1, status: 'running' });
-      log('INFO', `request started: "${spec.prompt}"`, base, lane);
+      log('INFO', `started: "${spec.prompt}"`, base, lane);
       // Browsers without AsyncContext do not carry the scope across `await`:
       // every continuation re-enters the request's scope through this.
       const inRequest = bind((fn) => fn());
@@ -54,7 +54,7 @@ export async function runSimulation({ onLine, onLane, speed = 1 }) {
           inRequest(() =>
             withContext({ samplingIteration: iteration }, () => {
               onLane(lane, { requestId, iteration, status: 'sampling' });
-              log('DEBUG', `sampling iteration ${iteration}: calling ${spec.model}`, expected, lane);
+              log('DEBUG', 'calling the model', expected, lane);
             }),
           );
           await sleep((60 + Math.random() * 240) / speed);
@@ -62,10 +62,10 @@ export async function runSimulation({ onLine, onLane, speed = 1 }) {
           inRequest(() =>
             withContext({ samplingIteration: iteration }, () => {
               if (passed) {
-                log('INFO', `sampling iteration ${iteration}: all requirements passed`, expected, lane);
+                log('INFO', 'all requirements passed', expected, lane);
               } else {
                 onLane(lane, { requestId, iteration, status: 'retry' });
-                log('WARNING', `sampling iteration ${iteration}: requirement "${pick(REQUIREMENTS)}" failed, retrying`, expected, lane);
+                log('WARNING', `"${pick(REQUIREMENTS)}" failed, retrying`, expected, lane);
               }
             }),
           );
@@ -73,7 +73,7 @@ export async function runSimulation({ onLine, onLane, speed = 1 }) {
           await sleep((20 + Math.random() * 60) / speed);
         }
         inRequest(() => {
-          log('INFO', `request finished after ${passesAt + 1} iteration${passesAt === 0 ? '' : 's'}`, base, lane);
+          log('INFO', `finished after ${passesAt + 1} iteration${passesAt === 0 ? '' : 's'}`, base, lane);
           onLane(lane, { requestId, iteration: passesAt, status: 'done' });
         });
       })();
