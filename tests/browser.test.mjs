@@ -5,6 +5,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchChromium, openPage, serveStatic } from './helpers/chromium.mjs';
@@ -349,6 +351,43 @@ describe('browser build in Chromium', () => {
 
   test('no console errors or page errors', () => {
     assert.deepEqual(problems, []);
+  });
+});
+
+// A bundler that honours the `browser` export condition picks the browser
+// build; the app then serves the .wasm next to its bundle.
+describe('the browser export condition, through a bundler', () => {
+  test('esbuild (platform browser) resolves mellea-context to dist/browser and the bundle works in Chromium', async () => {
+    const esbuild = await import('esbuild');
+    const out = mkdtempSync(join(tmpdir(), 'mellea-bundle-'));
+    let browser;
+    let server;
+    try {
+      // stdin resolved from the package root: a self-reference, as an app
+      // that depends on mellea-context would resolve it.
+      const contents = "import { ready, withContext, getCurrentContext } from 'mellea-context';\n" +
+        "await ready();\nwindow.result = withContext({ sessionId: 'bundled' }, () => getCurrentContext());\n";
+      const built = await esbuild.build({
+        stdin: { contents, resolveDir: root, sourcefile: 'entry.js' },
+        bundle: true, format: 'esm', platform: 'browser', outfile: join(out, 'app.js'),
+        absWorkingDir: root, metafile: true, logLevel: 'silent',
+      });
+      const inputs = Object.keys(built.metafile.inputs);
+      assert.ok(inputs.includes('dist/browser/index.js'), inputs.join(', '));
+      copyFileSync(join(root, 'dist/browser/mellea_core_web.wasm'), join(out, 'mellea_core_web.wasm'));
+      writeFileSync(join(out, 'index.html'), '<!doctype html><link rel="icon" href="data:,"><script type="module" src="/app.js"></script>');
+      server = await serveStatic(out);
+      browser = await launchChromium();
+      const { page, problems } = await openPage(browser);
+      await page.goto(`${server.url}/index.html`);
+      const result = await (await page.waitForFunction(() => window.result)).jsonValue();
+      assert.deepEqual(result, { session_id: 'bundled' });
+      assert.deepEqual(problems, []);
+    } finally {
+      await browser?.close();
+      await server?.close();
+      rmSync(out, { recursive: true, force: true });
+    }
   });
 });
 
