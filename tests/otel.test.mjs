@@ -1,0 +1,150 @@
+// ContextSpanProcessor and ContextPropagator with the real OpenTelemetry SDK.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ROOT_CONTEXT, context, propagation, trace, defaultTextMapGetter, defaultTextMapSetter } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { getCurrentContext, withContext } from 'mellea-context';
+import { ContextPropagator, ContextSpanProcessor, fieldsFromContext, withOtelContext } from 'mellea-context/otel';
+
+const exporter = new InMemorySpanExporter();
+const provider = new BasicTracerProvider({ spanProcessors: [new ContextSpanProcessor(), new SimpleSpanProcessor(exporter)] });
+context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+trace.setGlobalTracerProvider(provider);
+const tracer = trace.getTracer('otel.test');
+
+function finished(name) {
+  const span = exporter.getFinishedSpans().find((s) => s.name === name);
+  assert.ok(span, `span ${name} was exported`);
+  return span.attributes;
+}
+
+function melleaAttributes(attributes) {
+  return Object.fromEntries(Object.entries(attributes).filter(([k]) => k.startsWith('mellea.') || k.startsWith('gen_ai.')));
+}
+
+test('spans started inside a scope carry mellea.<field> and gen_ai.conversation.id; spans outside carry none', async () => {
+  tracer.startSpan('outside-before').end();
+  await withContext({ session_id: 's1', model_id: 'granite', sampling_iteration: 2 }, async () => {
+    await new Promise((r) => setTimeout(r, 1));
+    await tracer.startActiveSpan('inside', async (span) => {
+      await withContext({ request_id: 'r1' }, async () => {
+        await Promise.resolve();
+        tracer.startSpan('nested').end();
+      });
+      span.end();
+    });
+  });
+  tracer.startSpan('outside-after').end();
+  assert.deepEqual(melleaAttributes(finished('inside')), {
+    'mellea.session_id': 's1',
+    'mellea.model_id': 'granite',
+    'mellea.sampling_iteration': 2,
+    'gen_ai.conversation.id': 's1',
+  });
+  assert.deepEqual(melleaAttributes(finished('nested')), {
+    'mellea.session_id': 's1',
+    'mellea.request_id': 'r1',
+    'mellea.model_id': 'granite',
+    'mellea.sampling_iteration': 2,
+    'gen_ai.conversation.id': 's1',
+  });
+  assert.deepEqual(melleaAttributes(finished('outside-before')), {});
+  assert.deepEqual(melleaAttributes(finished('outside-after')), {});
+});
+
+test('a scope without session_id sets no gen_ai.conversation.id', () => {
+  withContext({ model_id: 'm' }, () => tracer.startSpan('no-session').end());
+  assert.deepEqual(melleaAttributes(finished('no-session')), { 'mellea.model_id': 'm' });
+});
+
+test('forceFlush and shutdown resolve; bad options are refused at construction', async () => {
+  const processor = new ContextSpanProcessor();
+  await processor.forceFlush();
+  await processor.shutdown();
+  assert.throws(() => new ContextSpanProcessor({ prefix: 'x' }), { code: 'ERR_MELLEA_UNKNOWN_OPTION' });
+  assert.throws(() => new ContextPropagator({ x: 1 }), { code: 'ERR_MELLEA_UNKNOWN_OPTION' });
+});
+
+for (const order of ['ours last', 'ours first']) {
+  test(`CompositePropagator with trace context and W3C baggage (${order}): one merged baggage header`, () => {
+    const ours = new ContextPropagator();
+    const list = [new W3CTraceContextPropagator(), new W3CBaggagePropagator()];
+    const composite = new CompositePropagator({ propagators: order === 'ours last' ? [...list, ours] : [ours, ...list] });
+    assert.deepEqual(new Set(composite.fields()), new Set(['traceparent', 'tracestate', 'baggage']));
+    const span = tracer.startSpan('outbound');
+    let otelCtx = trace.setSpan(ROOT_CONTEXT, span);
+    otelCtx = propagation.setBaggage(otelCtx, propagation.createBaggage({ tenant: { value: 'acme' } }));
+    const headers = {};
+    withContext({ session_id: 'sess 1', request_id: 'rid-1' }, () => composite.inject(otelCtx, headers, defaultTextMapSetter));
+    span.end();
+    assert.match(headers.traceparent, /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+    const members = new Set(headers.baggage.split(','));
+    assert.deepEqual(members, new Set(['mellea.session_id=sess%201', 'mellea.request_id=rid-1', 'tenant=acme']));
+    // JSON and object spreads see the merged value (fetch and http.request read it like this).
+    assert.equal(JSON.parse(JSON.stringify(headers)).baggage, headers.baggage);
+    // And the receiving side gets both: ours as fields, theirs as OpenTelemetry baggage.
+    const received = composite.extract(ROOT_CONTEXT, { ...headers }, defaultTextMapGetter);
+    assert.deepEqual(fieldsFromContext(received), { session_id: 'sess 1', request_id: 'rid-1' });
+    assert.equal(propagation.getBaggage(received).getEntry('tenant').value, 'acme');
+    assert.equal(trace.getSpanContext(received).traceId, span.spanContext().traceId);
+  });
+}
+
+test('through the global propagation API: extract, then context.with continues the scope for spans and outbound calls', async () => {
+  propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new ContextPropagator()] }));
+  try {
+    const inbound = withContext({ session_id: 'A-session', model_id: 'A-model' }, () => {
+      const carrier = {};
+      propagation.inject(context.active(), carrier);
+      return carrier;
+    });
+    const extracted = propagation.extract(ROOT_CONTEXT, inbound);
+    assert.deepEqual(getCurrentContext(), {});
+    // Plain context.with: spans and injected headers carry the fields.
+    const outbound = {};
+    await context.with(extracted, async () => {
+      await Promise.resolve();
+      tracer.startSpan('server-side').end();
+      propagation.inject(context.active(), outbound);
+    });
+    assert.deepEqual(melleaAttributes(finished('server-side')), {
+      'mellea.session_id': 'A-session',
+      'mellea.model_id': 'A-model',
+      'gen_ai.conversation.id': 'A-session',
+    });
+    assert.equal(outbound.baggage, 'mellea.session_id=A-session,mellea.model_id=A-model');
+    // withOtelContext also enters the scope, so getCurrentContext and logs see it.
+    const seen = await withOtelContext(extracted, async (x) => {
+      await new Promise((r) => setImmediate(r));
+      return { x, fields: getCurrentContext(), active: context.active() === extracted };
+    }, 7);
+    assert.deepEqual(seen, { x: 7, fields: { session_id: 'A-session', model_id: 'A-model' }, active: true });
+    // A scope entered on this side wins over the carried one.
+    const local = withOtelContext(extracted, () => withContext({ session_id: 'B-session' }, () => {
+      const c = {};
+      propagation.inject(context.active(), c);
+      return c.baggage;
+    }));
+    assert.equal(local, 'mellea.session_id=B-session,mellea.model_id=A-model');
+  } finally {
+    propagation.disable();
+  }
+});
+
+test('extract never throws and keeps the good members of hostile baggage', () => {
+  const p = new ContextPropagator();
+  const hostile = 'mellea.session_id=%3G,mellea.model_id=%0D%0Aevil,mellea.request_id=ok-1,,,=v,x';
+  const ctx = p.extract(ROOT_CONTEXT, { baggage: hostile }, defaultTextMapGetter);
+  assert.deepEqual(fieldsFromContext(ctx), { request_id: 'ok-1' });
+  const throwingGetter = { get() { throw new Error('boom'); }, keys: () => [] };
+  assert.equal(p.extract(ROOT_CONTEXT, {}, throwingGetter), ROOT_CONTEXT);
+  assert.equal(p.extract(ROOT_CONTEXT, {}, defaultTextMapGetter), ROOT_CONTEXT);
+  assert.deepEqual(p.fields(), ['baggage']);
+  // A carrier that is not a plain object goes through the setter as given.
+  const headers = new Headers();
+  withContext('s', () => p.inject(ROOT_CONTEXT, headers, { set: (c, k, v) => c.set(k, v) }));
+  assert.equal(headers.get('baggage'), 'mellea.session_id=s');
+  withContext('s', () => p.inject(ROOT_CONTEXT, headers, { set() { throw new Error('boom'); } }));
+});
