@@ -108,6 +108,17 @@ test('the API round trip shows the x-request-id the server answered with, and it
   for (const line of second.lines) assert.equal(line.request_id, second.headerId);
 });
 
+test('the server refuses a bad context value from the query with the same error code', async () => {
+  // From Node, not the page: Chromium reports any 4xx as a console error.
+  const response = await fetch(`${url}api/generate?session=${encodeURIComponent('two\nlines')}`, { headers: { 'x-request-id': 'spoofed-id' } });
+  const answer = { status: response.status, headerId: response.headers.get('x-request-id'), body: await response.json() };
+  assert.equal(answer.status, 400);
+  assert.equal(answer.body.error.code, 'ERR_MELLEA_INVALID_VALUE');
+  assert.match(answer.headerId, /^[0-9a-f]{32}$/, 'a fresh id: inbound ids are not trusted by default');
+  assert.equal(answer.body.requestId, answer.headerId);
+  assert.ok(answer.body.lines.every((line) => line.request_id === answer.headerId && line.session_id === undefined));
+});
+
 test('the error form shows the exact codes', async () => {
   const expected = {
     unknown: 'ERR_MELLEA_UNKNOWN_FIELD',

@@ -10,16 +10,13 @@ import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
-import { ContextFieldError, generateRequestId, getCurrentContext, getRequestId, withContext } from 'mellea-context';
+import { ContextFieldError, getRequestId, withContext } from 'mellea-context';
+import { withRequestContext } from 'mellea-context/http';
+import { pinoOptions } from 'mellea-context/pino';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const HOST = '127.0.0.1';
 const QUIET = process.env.MELLEA_DEMO_QUIET === '1';
-
-// The HTTP and pino integrations are separate entry points; until a build
-// has them, fall back to the core API doing the same job by hand.
-const httpIntegration = await import('mellea-context/http').catch(() => undefined);
-const pinoIntegration = await import('mellea-context/pino').catch(() => undefined);
 
 // --- log lines, kept per request id ------------------------------------------
 const MAX_REQUESTS = 200;
@@ -51,22 +48,8 @@ const destination = {
   },
 };
 
-// The core's fields on every line: mellea-context/pino's pinoOptions(), after
-// a check that it works in this build (it is the newest part of the tree);
-// if not, a plain getCurrentContext mixin, and a warning on stderr (the
-// end-to-end test fails on any stderr output).
-function pinoContextOptions() {
-  const fallback = { mixin: () => ({ ...getCurrentContext() }) };
-  if (typeof pinoIntegration?.pinoOptions !== 'function') return fallback;
-  const options = pinoIntegration.pinoOptions();
-  let probe = '';
-  withContext({ sessionId: 'probe' }, () => pino(options, { write: (line) => (probe += line) }).info('probe'));
-  if (probe.includes('"session_id":"probe"')) return options;
-  console.error('web-demo: mellea-context/pino added no context fields in this build; using a getCurrentContext() mixin');
-  return fallback;
-}
-
-const logger = pino({ ...pinoContextOptions(), base: { service: 'web-demo' }, level: 'debug' }, destination);
+// pinoOptions(): every line carries the current scope's fields.
+const logger = pino({ ...pinoOptions(), base: { service: 'web-demo' }, level: 'debug' }, destination);
 
 // --- the simulated model call ------------------------------------------------
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -117,17 +100,9 @@ function sendJson(res, status, body) {
   res.end(JSON.stringify(body));
 }
 
-/**
- * The request handler inside a request scope: mellea-context/http when the
- * build has it (fresh id, echoed as x-request-id), else the same by hand.
- */
-const apiHandler = httpIntegration?.withRequestContext
-  ? httpIntegration.withRequestContext((req, res) => routeApi(req, res))
-  : (req, res) => {
-      const id = generateRequestId();
-      res.setHeader('x-request-id', id);
-      return withContext({ requestId: id }, () => routeApi(req, res));
-    };
+// Each API request runs in its own scope with a fresh request_id, echoed in
+// the x-request-id response header.
+const apiHandler = withRequestContext((req, res) => routeApi(req, res));
 
 function routeApi(req, res) {
   const url = new URL(req.url, `http://${HOST}`);
