@@ -3,8 +3,10 @@
 //
 // What propagates where (the README repeats this; keep them in step):
 // - AsyncContext.Variable (TC39 proposal; no shipping browser has it yet):
-//   withContext scopes follow native await, promise callbacks and timers like
-//   in Node. enterContext cannot be expressed with AsyncContext (a Variable
+//   withContext scopes follow native await and promise callbacks, and
+//   whatever else the platform's AsyncContext integration carries (timers,
+//   per the proposal's web integration). enterContext cannot be expressed
+//   with AsyncContext (a Variable
 //   only changes inside run()), so its scope is an override seen by the rest
 //   of the current synchronous code only, not by async work started after it.
 // - Otherwise a synchronous scope stack: withContext scopes are seen by
