@@ -1,5 +1,6 @@
 // Real servers on 127.0.0.1 (port 0) and a small HTTP client for the tests.
 import http from 'node:http';
+import net from 'node:net';
 
 /** Listens on an ephemeral loopback port; returns { url, close }. */
 export function listen(server) {
@@ -37,5 +38,31 @@ export function request(url, { method = 'GET', headers = {}, body, agent, chunks
     } else {
       req.end(body);
     }
+  });
+}
+
+/**
+ * A GET written byte for byte on a socket, for header values node's client
+ * refuses to send (control characters). Resolves { status, headers, body }.
+ */
+export function rawRequest(port, headerLines) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    const chunks = [];
+    socket.on('data', (c) => chunks.push(c));
+    socket.on('error', reject);
+    socket.on('end', () => {
+      const text = Buffer.concat(chunks).toString('latin1');
+      const [head, ...rest] = text.split('\r\n\r\n');
+      const [statusLine, ...lines] = head.split('\r\n');
+      const headers = {};
+      for (const line of lines) {
+        const at = line.indexOf(':');
+        headers[line.slice(0, at).toLowerCase()] = line.slice(at + 1).trim();
+      }
+      resolve({ status: Number(statusLine.split(' ')[1]), headers, body: rest.join('\r\n\r\n') });
+    });
+    // write, not end: a half-closed socket may be dropped before an async handler answers.
+    socket.write(Buffer.from(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n${headerLines.map((l) => `${l}\r\n`).join('')}\r\n`, 'latin1'));
   });
 }
