@@ -20,7 +20,7 @@ import { parseRedaction } from './logging/redact.js';
 import { contextIndex, fieldsOf, fragmentOf, reducedFragmentOf, EMPTY } from './logging/scope-fields.js';
 import { bindingConflicts, chindingsOf } from './logging/pino-bindings.js';
 
-const { carrier, registry } = internals;
+const { carrier, registry, fields } = internals;
 const hasOwn = Object.prototype.hasOwnProperty;
 
 function epochTime() {
@@ -73,7 +73,6 @@ export function pinoOptions(options) {
   const userStreamWrite = userHooks?.streamWrite;
   if (userStreamWrite !== undefined && typeof userStreamWrite !== 'function') throw invalidOption(who, 'hooks.streamWrite must be a function');
 
-  const key = `log:${redaction.key}`;
   // State of the line being written, from timestamp() to streamWrite(): pino
   // writes a line synchronously, and timestamp() starts every line.
   let lineScope;
@@ -82,6 +81,35 @@ export function pinoOptions(options) {
   let lineBindings;
   let pendingFrom;
   let pendingTo;
+
+  // Last (scope, logger bindings) seen and the fragment they gave: a request
+  // logs many lines in one scope through one logger, so most lines stop here.
+  let lastScope;
+  let lastChindings;
+  let lastFieldCount = -1;
+  let lastFragment = '';
+  let lastBindings;
+
+  function fragmentFor(scope, chindings) {
+    let fragment;
+    let bindings;
+    try {
+      fragment = fragmentOf(scope, redaction);
+      bindings = bindingConflicts(chindings);
+      if (bindings.key !== '' && fragment !== '') {
+        fragment = reducedFragmentOf(scope, redaction, bindings.omit, bindings.key);
+      }
+    } catch {
+      fragment = ''; // never fail a log call over the context
+      bindings = undefined;
+    }
+    lastScope = scope;
+    lastChindings = chindings;
+    lastFieldCount = fields.length;
+    lastFragment = fragment;
+    lastBindings = bindings;
+    return fragment;
+  }
 
   function timestamp() {
     pendingFrom = undefined;
@@ -92,22 +120,13 @@ export function pinoOptions(options) {
       lineFragment = '';
       return base;
     }
-    let fragment;
-    try {
-      // Hot path: a property read on the scope's memo (see header comment).
-      const memo = scope.memo;
-      fragment = memo !== undefined ? memo[key] : undefined;
-      if (fragment === undefined) fragment = fragmentOf(scope, redaction);
-      lineBindings = this === undefined ? undefined : bindingConflicts(chindingsOf(this));
-      if (lineBindings !== undefined && lineBindings.key !== '' && fragment !== '') {
-        fragment = reducedFragmentOf(scope, redaction, lineBindings.omit, lineBindings.key);
-      }
-    } catch {
-      fragment = ''; // never fail a log call over the context
-    }
+    const chindings = this === undefined ? '' : chindingsOf(this);
+    const fragment =
+      scope === lastScope && chindings === lastChindings && fields.length === lastFieldCount ? lastFragment : fragmentFor(scope, chindings);
     lineScope = scope;
     lineBase = base;
     lineFragment = fragment;
+    lineBindings = lastBindings;
     return base + fragment;
   }
 
@@ -160,21 +179,31 @@ const MIXIN_OPTIONS = ['redact'];
 export function createPinoMixin(options) {
   const opts = checkOptions('createPinoMixin', options, MIXIN_OPTIONS);
   const redaction = parseRedaction('createPinoMixin', opts.redact, registry);
-  const key = `log:o${redaction.key}`;
+  const key = `log:p${redaction.key}`;
+  // The object copied per line: a private, unfrozen one (spreading a frozen
+  // object measured 6x slower), one per scope and per set of logger bindings.
+  function templateOf(scope, conflicts) {
+    const memo = scope.memo ?? (scope.memo = {});
+    const memoKey = `${key}-${conflicts.key}`;
+    let template = memo[memoKey];
+    if (template === undefined) {
+      template = { ...fieldsOf(scope, redaction) };
+      for (const index of conflicts.omit) delete template[fields[index].name];
+      memo[memoKey] = template;
+    }
+    return template;
+  }
   return function pinoMixin(obj, level, logger) {
     const scope = carrier.getStore();
     if (scope === undefined) return {};
     try {
-      const memo = scope.memo;
-      let fields = memo !== undefined ? memo[key] : undefined;
-      if (fields === undefined) fields = fieldsOf(scope, redaction);
-      if (fields === EMPTY) return {};
       const conflicts = bindingConflicts(chindingsOf(logger));
+      const memo = scope.memo;
+      let template = memo !== undefined && conflicts.key === '' ? memo[`${key}-`] : undefined;
+      if (template === undefined) template = templateOf(scope, conflicts);
       // A fresh object: pino's default merge (Object.assign(mixinResult,
       // obj)) writes the call's own fields into it, and so they win.
-      const out = { ...fields };
-      for (const index of conflicts.omit) delete out[internals.fields[index].name];
-      return out;
+      return { ...template };
     } catch {
       return {};
     }

@@ -1,0 +1,105 @@
+// Cost of a log line with the context vs the same line without, measured in
+// the same run (ratios hold across machines, absolute ns drift). Cases run
+// in interleaved rounds; each reports the median ns/line over the rounds.
+//   node bench/logging.bench.mjs [--rounds 15] [--lines 20000]
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { formatWithOptions } from 'node:util';
+import pino from 'pino';
+import { withContext, getCurrentContext } from 'mellea-context';
+import { pinoOptions, pinoMixin } from 'mellea-context/pino';
+import { installConsole } from 'mellea-context/console';
+
+const arg = (name, fallback) => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at === -1 ? fallback : Number(process.argv[at + 1]);
+};
+const ROUNDS = arg('rounds', 41);
+const LINES = arg('lines', 2000);
+const FIELDS = { session_id: 'sess-4f1c2a', request_id: '9f1c2a7b3d4e4f5a8b6c7d8e9f0a1b2c', model_id: 'ibm-granite/granite-3.3-8b-instruct', sampling_iteration: 3 };
+
+// Lines go to a sink that only counts characters (--devnull: a synchronous
+// pino.destination('/dev/null'), one write(2) per line): the default is the
+// strictest ratio, line building alone.
+let written = 0;
+const DEVNULL = process.argv.includes('--devnull');
+const dest = () => (DEVNULL ? pino.destination({ dest: '/dev/null', sync: true }) : { write: (line) => void (written += line.length) });
+
+const naiveAls = new AsyncLocalStorage();
+const plainLog = pino({}, dest());
+const childLog = pino({}, dest()).child(FIELDS);
+const optionsLog = pino({ ...pinoOptions() }, dest());
+const mixinLog = pino({ mixin: pinoMixin }, dest());
+const naiveLog = pino({ mixin: () => naiveAls.getStore() }, dest());
+
+const consoleSink = dest();
+const consoleTarget = { log() {}, info() {}, warn() {}, error() {}, debug() {} };
+installConsole({ console: consoleTarget, stream: consoleSink });
+const stringifySink = dest();
+
+function loop(fn) {
+  return (n) => {
+    for (let i = 0; i < n; i++) fn(i);
+  };
+}
+
+// Every case runs inside a scope with the four built-in fields set (the
+// naive anchor also in its own store), so only the integration differs.
+const CASES = {
+  'pino, no context (baseline)': loop((i) => plainLog.info('handled request %d', i)),
+  'pino + pinoOptions()': loop((i) => optionsLog.info('handled request %d', i)),
+  'pino + pinoMixin': loop((i) => mixinLog.info('handled request %d', i)),
+  'pino + mixin: () => als.getStore() (naive anchor)': loop((i) => naiveLog.info('handled request %d', i)),
+  'pino child with the 4 fields as bindings (reference)': loop((i) => childLog.info('handled request %d', i)),
+  'JSON.stringify(record) + write (console baseline)': loop((i) => {
+    const record = { timestamp: new Date().toISOString(), level: 'INFO', message: formatWithOptions({ colors: false }, 'handled request %d', i), ...getCurrentContext() };
+    stringifySink.write(`${JSON.stringify(record)}\n`);
+  }),
+  'installConsole JSON line (formatRecord in C++)': loop((i) => consoleTarget.log('handled request %d', i)),
+};
+
+function timeCase(run) {
+  const start = process.hrtime.bigint();
+  run(LINES);
+  return Number(process.hrtime.bigint() - start) / LINES;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
+
+const results = withContext(FIELDS, () =>
+  naiveAls.run({ ...FIELDS }, () => {
+    const names = Object.keys(CASES);
+    for (const name of names) CASES[name](LINES); // warm-up
+    const samples = Object.fromEntries(names.map((n) => [n, []]));
+    for (let r = 0; r < ROUNDS; r++) {
+      // Rotate the order so no case always runs after the same neighbour.
+      for (let k = 0; k < names.length; k++) {
+        const name = names[(k + r) % names.length];
+        samples[name].push(timeCase(CASES[name]));
+      }
+    }
+    return Object.fromEntries(names.map((n) => [n, { median: median(samples[n]), min: Math.min(...samples[n]) }]));
+  }),
+);
+
+// Other processes share the CPU: a round slowed by them is noise. The median
+// is the headline; the fastest round (min) is the least disturbed estimate.
+const pinoBase = results['pino, no context (baseline)'];
+const consoleBase = results['JSON.stringify(record) + write (console baseline)'];
+console.log(`logging bench: ${ROUNDS} rounds x ${LINES} lines to ${DEVNULL ? '/dev/null (sync)' : 'a counting sink'}, ns/line (Node ${process.version})`);
+console.log(`  ${'case'.padEnd(56)} ${'median'.padStart(7)} ratio   ${'min'.padStart(6)} ratio`);
+for (const [name, { median: med, min }] of Object.entries(results)) {
+  const base = name.startsWith('pino') ? pinoBase : consoleBase;
+  console.log(`  ${name.padEnd(56)} ${med.toFixed(0).padStart(7)} ${(med / base.median).toFixed(2)}x  ${min.toFixed(0).padStart(6)} ${(min / base.min).toFixed(2)}x`);
+}
+const checks = [
+  ['pinoOptions() <= 1.2x pino', 'pino + pinoOptions()', pinoBase, 1.2],
+  ['pinoMixin <= 1.5x pino', 'pino + pinoMixin', pinoBase, 1.5],
+  ['console JSON <= 1.5x JSON.stringify + write', 'installConsole JSON line (formatRecord in C++)', consoleBase, 1.5],
+];
+for (const [what, name, base, limit] of checks) {
+  const ratio = results[name].median / base.median;
+  console.log(`  ${ratio <= limit ? 'ok  ' : 'OVER'} ${what}: median ${ratio.toFixed(2)}x, min ${(results[name].min / base.min).toFixed(2)}x`);
+}
