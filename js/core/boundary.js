@@ -14,6 +14,7 @@ const ID_CHARS = 32;
 // more than 32 MiB of record text itself, with TOO_LONG).
 const RECORD_HEADER = 24;
 const IO_LIMIT = 256 << 20;
+const utf8Slice = globalThis.Buffer?.prototype.utf8Slice;
 
 export class CoreError extends Error {
   constructor(status, what) {
