@@ -51,8 +51,10 @@ const site = mkdtempSync(join(tmpdir(), 'mellea-bench-'));
 symlinkSync(join(root, 'dist', 'browser'), join(site, 'browser'));
 const page = (body) => `<!doctype html><meta charset="utf-8"><link rel="icon" href="data:,"><script type="module">${body}</script>`;
 writeFileSync(join(site, 'empty.js'), 'export const loaded = true;\n');
-writeFileSync(join(site, 'baseline.html'), page("await import('/empty.js'); window.readyAt = performance.now();"));
-writeFileSync(join(site, 'core.html'), page("const m = await import('/browser/index.js'); await m.ready(); window.readyAt = performance.now();"));
+// Each page records navigation start -> done (performance.now() counts from
+// navigation start) and, separately, its own import -> done time.
+writeFileSync(join(site, 'baseline.html'), page("const t = performance.now(); await import('/empty.js'); window.done = [performance.now(), performance.now() - t];"));
+writeFileSync(join(site, 'core.html'), page("const t = performance.now(); const m = await import('/browser/index.js'); await m.ready(); window.done = [performance.now(), performance.now() - t];"));
 
 const server = await serveStatic(site);
 const browser = await launchChromium();
@@ -60,38 +62,44 @@ const browser = await launchChromium();
 async function navigate(path, context) {
   const tab = await context.newPage();
   await tab.goto(`${server.url}${path}`);
-  const at = await tab.waitForFunction(() => window.readyAt, null, { timeout: 20000 });
-  const value = await at.jsonValue();
+  const done = await (await tab.waitForFunction(() => window.done, null, { timeout: 20000 })).jsonValue();
   await tab.close();
-  return value;
+  return done;
 }
 
-async function measure(path, cold) {
-  const times = [];
-  let shared;
-  if (!cold) {
-    shared = await browser.newContext();
-    await navigate(path, shared); // fills the HTTP and compiled-code caches
-  }
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/** Baseline and core navigations alternate, so machine load hits both alike. */
+async function measure(cold) {
+  const runs = { baseline: [], core: [] };
+  const shared = cold ? undefined : await browser.newContext();
   for (let i = 0; i < rounds; i++) {
-    const context = cold ? await browser.newContext() : shared;
-    times.push(await navigate(path, context));
-    if (cold) await context.close();
+    for (const [name, path] of [['baseline', '/baseline.html'], ['core', '/core.html']]) {
+      const context = shared ?? (await browser.newContext());
+      runs[name].push(await navigate(path, context));
+      if (!shared) await context.close();
+    }
   }
-  if (shared) await shared.close();
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  await shared?.close();
+  const pick = (list, i) => median(list.map((r) => r[i]));
+  return {
+    baseline: pick(runs.baseline, 0),
+    core: pick(runs.core, 0),
+    baselineImport: pick(runs.baseline, 1),
+    coreImport: pick(runs.core, 1),
+  };
 }
 
 try {
-  await measure('/baseline.html', true); // warm up the browser process itself
-  console.log(`navigation start -> ready, Chromium headless, median of ${rounds}`);
+  await navigate('/core.html', await browser.newContext()); // warm up the browser process itself
+  console.log(`Chromium headless, median of ${rounds} (baseline = a page importing one empty module)`);
   for (const cold of [true, false]) {
-    const baseline = await measure('/baseline.html', cold);
-    const core = await measure('/core.html', cold);
-    const label = cold ? 'fresh context per navigation (empty cache)' : 'one context, reloaded';
-    console.log(`  ${label}: baseline (empty module) ${baseline.toFixed(1)} ms, mellea-context ready() ${core.toFixed(1)} ms` +
-      `  -> +${(core - baseline).toFixed(1)} ms, ratio ${(core / baseline).toFixed(2)}x`);
+    const m = await measure(cold);
+    console.log(`  ${cold ? 'fresh context per navigation (empty cache)' : 'one context, reloaded'}:`);
+    console.log(`    navigation start -> ready(): ${m.core.toFixed(1)} ms vs baseline ${m.baseline.toFixed(1)} ms` +
+      `  (+${(m.core - m.baseline).toFixed(1)} ms, ${(m.core / m.baseline).toFixed(2)}x)`);
+    console.log(`    import -> ready() inside the page: ${m.coreImport.toFixed(1)} ms vs baseline ${m.baselineImport.toFixed(1)} ms` +
+      `  (${(m.coreImport / Math.max(m.baselineImport, 0.1)).toFixed(1)}x)`);
   }
 } finally {
   await browser.close();
