@@ -308,19 +308,32 @@ describe('browser build in Chromium', () => {
       const topLevel = mc.getSessionId();
       await new Promise((resolve) => setTimeout(resolve, 0));
       const nextTask = mc.getSessionId();
+      // A top-level enterContext stays cleared after the task even when an
+      // enterContext inside a withContext ran in between.
+      mc.enterContext({ sessionId: 'top-again' });
+      const nestedEnter = mc.withContext({ modelId: 'm' }, () => {
+        mc.enterContext({ modelId: 'inner-entered' });
+        return mc.getModelId();
+      });
+      const topAgain = mc.getSessionId();
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      const nextTaskAgain = mc.getSessionId();
       let disposed;
       {
         const token = mc.enterContext({ sessionId: 'disposable' });
         token[Symbol.dispose]();
         disposed = mc.getSessionId();
       }
-      return { ...inside, afterReturn, topLevel, nextTask, disposed };
+      return { ...inside, afterReturn, topLevel, nextTask, nestedEnter, topAgain, nextTaskAgain, disposed };
     });
     assert.deepEqual(seen.during, { session_id: 'outer', model_id: 'entered' });
     assert.deepEqual(seen.afterReset, { session_id: 'outer' });
     assert.deepEqual(seen.afterReturn, {});
     assert.equal(seen.topLevel, 'top-level');
     assert.equal(seen.nextTask, undefined);
+    assert.equal(seen.nestedEnter, 'inner-entered');
+    assert.equal(seen.topAgain, 'top-again');
+    assert.equal(seen.nextTaskAgain, undefined);
     assert.equal(seen.disposed, undefined);
   });
 

@@ -59,8 +59,9 @@ export class StackCarrier {
 
   enterWith(store) {
     this.override = store;
-    const generation = ++this.generation;
-    if (this.depth === 0) clearAfterTask(this, generation);
+    // Inside run() the override ends with the run; only a top-level one
+    // needs clearing (and only the latest top-level one counts).
+    if (this.depth === 0) clearAfterTask(this, ++this.generation);
   }
 }
 
@@ -93,8 +94,9 @@ export class AsyncContextCarrier {
 
   enterWith(store) {
     this.override = store;
-    const generation = ++this.generation;
-    if (this.depth === 0) clearAfterTask(this, generation);
+    // Inside run() the override ends with the run; only a top-level one
+    // needs clearing (and only the latest top-level one counts).
+    if (this.depth === 0) clearAfterTask(this, ++this.generation);
   }
 }
 
