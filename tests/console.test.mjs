@@ -231,3 +231,16 @@ test('options are validated at install, with stable codes', () => {
   assert.equal(typeof console.log, 'function');
   assert.equal(console.log.name, 'log');
 });
+
+// Last in this file: the fields it defines exist process-wide from here on.
+test('a defined field named like a record key never duplicates that key', () => {
+  defineField('level', { type: 'string' });
+  defineField('message', { type: 'string' });
+  const sink = withConsole({}, () => withContext({ ...FULL, level: 'debug-ish', message: 'field' }, () => console.warn('text')));
+  const line = sink.lines[0];
+  assert.deepEqual(duplicateKeys(line), []);
+  const record = JSON.parse(line);
+  assert.equal(record.level, 'WARNING');
+  assert.equal(record.message, 'text');
+  assert.deepEqual(contextOf(record), FULL);
+});
