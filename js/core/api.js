@@ -17,14 +17,15 @@ import { Registry, invalidFromStatus } from './registry.js';
 import { ROOT, Scope } from './scope.js';
 
 const EMPTY = Object.freeze({});
-const CACHE_LIMIT = 64;
+const RECENT_LIMIT = 8;
+const SESSION_LIMIT = 64;
 const hasOwn = Object.prototype.hasOwnProperty;
 const disposeSymbol = Symbol.dispose ?? Symbol.for('nodejs.dispose');
 
 export function createContextApi(carrier, boundary) {
   const registry = new Registry(boundary);
   const fields = registry.fields;
-  // Bumped by configure(): cached scopes were validated under the old limits.
+  // Bumped by configure(): remembered scopes were validated under the old limits.
   let cacheEpoch = 1;
   // Per-call stamps to catch both spellings of one field without allocating.
   let stamp = 0;
@@ -47,42 +48,19 @@ export function createContextApi(carrier, boundary) {
   }
 
   /**
-   * The cache key of one value: a control character tags the type, so valid
-   * input (no control characters in names or values) maps to one key only.
-   * Values of other types are never cached.
+   * Validates the fields `names`/`values` (read once from the caller's
+   * object) in full, then builds the child of `parent` they describe.
    */
-  function keyPart(name, value) {
-    switch (typeof value) {
-      case 'string':
-        return `${name}\u0000\u0002${value}\u0000`;
-      case 'number':
-        return `${name}\u0000\u0003${value}\u0000`;
-      case 'boolean':
-        return `${name}\u0000\u0004${value}\u0000`;
-      case 'undefined':
-        return `${name}\u0000\u0005\u0000`;
-      default:
-        return value === null ? `${name}\u0000\u0005\u0000` : undefined;
-    }
-  }
-
-  /**
-   * Validates `input` in full, then builds the child of `parent` it describes.
-   * Reads each value once and returns, with the scope, the key of what it read.
-   */
-  function makeScope(parent, input, keyCount) {
+  function makeScope(parent, names, values) {
     let unknown;
-    for (const key in input) {
-      if (!hasOwn.call(input, key)) continue;
-      if (registry.lookup(key) === undefined) (unknown ??= []).push(key);
+    for (let i = 0; i < names.length; i++) {
+      if (registry.lookup(names[i]) === undefined) (unknown ??= []).push(names[i]);
     }
     if (unknown !== undefined) throw unknownFields(unknown);
     const mark = ++stamp;
-    const values = parent.values.slice();
-    let readKey = '\u0001';
-    for (const key in input) {
-      if (!hasOwn.call(input, key)) continue;
-      const field = registry.lookup(key);
+    const scopeValues = parent.values.slice();
+    for (let i = 0; i < names.length; i++) {
+      const field = registry.lookup(names[i]);
       if (seen[field.index] === mark) {
         throw new ContextFieldError(
           ERR_INVALID_VALUE,
@@ -91,84 +69,98 @@ export function createContextApi(carrier, boundary) {
         );
       }
       seen[field.index] = mark;
-      const value = input[key];
+      const value = values[i];
       if (value === undefined || value === null) {
-        values[field.index] = undefined;
+        scopeValues[field.index] = undefined;
       } else {
         registry.check(field, value);
-        values[field.index] = value;
-      }
-      if (readKey !== undefined) {
-        const part = keyPart(key, value);
-        readKey = part === undefined ? undefined : readKey + part;
+        scopeValues[field.index] = value;
       }
     }
-    const scope = new Scope(values, keyCount, limitFor(parent));
-    return { scope, readKey };
+    return new Scope(scopeValues, limitFor(parent));
+  }
+
+  function sameFields(entry, names, values) {
+    const n = names.length;
+    if (entry.names.length !== n) return false;
+    for (let i = 0; i < n; i++) {
+      if (entry.names[i] !== names[i] || entry.values[i] !== values[i]) return false;
+    }
+    return true;
   }
 
   /**
    * The scope `withContext(input)` enters under `parent`. A sampling loop
-   * re-enters the same few scopes, so children are cached by a key built from
-   * the input; a key is admitted only on its second sighting, so a fresh
-   * request id per call never fills the cache. A cached scope also records
-   * how many keys made it: equal key strings with equal counts come from
-   * equal input (see keyPart).
+   * re-enters the same few scopes, so each parent remembers the last few
+   * children it made, matched by field names and values compared with ===
+   * (no key string to build and hash: that alone cost more than als.run).
+   * A child is remembered only on its second sighting, so a fresh request id
+   * per call never evicts the useful ones.
    */
   function resolve(parent, input) {
-    let key;
-    let keyCount = 0;
-    if (typeof input === 'string') {
-      key = input;
-    } else if (input !== null && typeof input === 'object' && !Array.isArray(input)) {
-      key = '\u0001';
-      for (const name in input) {
-        if (!hasOwn.call(input, name)) continue;
-        keyCount++;
-        if (key === undefined) continue;
-        const part = keyPart(name, input[name]);
-        key = part === undefined ? undefined : key + part;
-      }
-      if (keyCount === 0) return parent;
-      if (key === undefined) return makeScope(parent, input, keyCount).scope;
-    } else {
+    if (typeof input === 'string') return resolveSession(parent, input);
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) {
       throw argumentError(ERR_INVALID_ARG_TYPE, `withContext: fields must be an object or a session id string, got ${describeType(input)}`);
     }
-    if (parent.childrenEpoch === cacheEpoch) {
-      const cached = parent.children.get(key);
-      if (cached !== undefined && cached.keyCount === keyCount) return cached;
-    } else {
-      parent.children = new Map();
-      parent.childrenEpoch = cacheEpoch;
+    const names = Object.keys(input);
+    const n = names.length;
+    if (n === 0) return parent;
+    // Read each value once: a getter may answer differently on a second read.
+    const values = new Array(n);
+    for (let i = 0; i < n; i++) values[i] = input[names[i]];
+    let recent = parent.recent;
+    if (parent.recentEpoch !== cacheEpoch) {
+      recent = parent.recent = [];
+      parent.recentEpoch = cacheEpoch;
+      parent.lastMiss = undefined;
     }
-    let scope;
-    if (typeof input === 'string') {
-      registry.check(fields[0], input);
-      const values = parent.values.slice();
-      values[0] = input;
-      scope = new Scope(values, 0, limitFor(parent));
-    } else {
-      const made = makeScope(parent, input, keyCount);
-      scope = made.scope;
-      // A getter may answer differently on a second read: cache only what
-      // was validated under exactly this key.
-      if (made.readKey !== key) return scope;
+    for (let i = 0; i < recent.length; i++) {
+      if (sameFields(recent[i], names, values)) return recent[i].scope;
     }
-    if (parent.lastMissKey === key) {
-      if (parent.children.size >= CACHE_LIMIT) parent.children.clear();
-      parent.children.set(key, scope);
+    const scope = makeScope(parent, names, values);
+    const entry = { names, values, scope };
+    const lastMiss = parent.lastMiss;
+    if (lastMiss !== undefined && sameFields(lastMiss, names, values)) {
+      if (recent.length >= RECENT_LIMIT) recent.shift();
+      recent.push(lastMiss);
+      parent.lastMiss = undefined;
+      return lastMiss.scope;
+    }
+    parent.lastMiss = entry;
+    return scope;
+  }
+
+  /** withContext('s-1', fn): children by session id, same admission rule. */
+  function resolveSession(parent, sessionId) {
+    if (parent.sessionsEpoch === cacheEpoch) {
+      const cached = parent.sessions.get(sessionId);
+      if (cached !== undefined) return cached;
     } else {
-      parent.lastMissKey = key;
+      parent.sessions = new Map();
+      parent.sessionsEpoch = cacheEpoch;
+      parent.lastSession = undefined;
+    }
+    registry.check(fields[0], sessionId);
+    const values = parent.values.slice();
+    values[0] = sessionId;
+    const scope = new Scope(values, limitFor(parent));
+    if (parent.lastSession === sessionId) {
+      if (parent.sessions.size >= SESSION_LIMIT) parent.sessions.clear();
+      parent.sessions.set(sessionId, scope);
+    } else {
+      parent.lastSession = sessionId;
     }
     return scope;
   }
 
-  function withContext(input, fn, ...args) {
+  function withContext(input, fn) {
     if (typeof fn !== 'function') {
       throw argumentError(ERR_INVALID_ARG_TYPE, `withContext: fn must be a function, got ${describeType(fn)}`);
     }
     const scope = resolve(current(), input);
-    return args.length === 0 ? carrier.run(scope, fn) : carrier.run(scope, fn, ...args);
+    // A rest parameter would allocate an array on every call.
+    if (arguments.length <= 2) return carrier.run(scope, fn);
+    return carrier.run(scope, fn, ...Array.prototype.slice.call(arguments, 2));
   }
 
   class ContextToken {

@@ -2,18 +2,19 @@
 // changes after construction; the other properties are caches of things
 // derived from the values (the frozen snapshot, the C++ handle, the JSON).
 export class Scope {
-  constructor(values, keyCount, maxValueBytes) {
+  constructor(values, maxValueBytes) {
     /** Values by field index; undefined means unset. */
     this.values = values;
     /** The string limit (bytes) the values were accepted under. */
     this.maxValueBytes = maxValueBytes;
-    /** How many keys the fields object that made this scope had (see cache). */
-    this.keyCount = keyCount;
     this.snapshot = undefined;
-    /** Child scopes re-entered with the same fields, by cache key. */
-    this.children = undefined;
-    this.childrenEpoch = 0;
-    this.lastMissKey = undefined;
+    /** Children re-entered with the same fields (see resolve in api.js). */
+    this.recent = undefined;
+    this.recentEpoch = 0;
+    this.lastMiss = undefined;
+    this.sessions = undefined;
+    this.sessionsEpoch = 0;
+    this.lastSession = undefined;
     /** Handle of this scope in the C++ store; 0 until it is needed there. */
     this.handle = 0;
     this.json = undefined;
@@ -22,4 +23,4 @@ export class Scope {
   }
 }
 
-export const ROOT = new Scope([], 0, 0);
+export const ROOT = new Scope([], 0);
