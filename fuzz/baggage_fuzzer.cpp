@@ -3,6 +3,7 @@
 // and inject/extract round-trips exactly.
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,16 +21,16 @@ using namespace mellea;
     }                                                        \
   } while (0)
 
-const FieldRegistry& Registry() {
-  static const FieldRegistry* reg = [] {
-    auto* r = new FieldRegistry();
+Core& TheCore() {
+  static Core* core = [] {
+    auto* c = new Core();
     int index = -1;
-    r->Define("flag", FieldType::kBoolean, &index);
-    r->Define("count", FieldType::kInteger, &index);
-    r->Define("label", FieldType::kString, &index);
-    return r;
+    c->registry().Define("flag", FieldType::kBoolean, &index);
+    c->registry().Define("count", FieldType::kInteger, &index);
+    c->registry().Define("label", FieldType::kString, &index);
+    return c;
   }();
-  return *reg;
+  return *core;
 }
 
 bool Same(const FieldValue& a, const FieldValue& b) {
@@ -52,7 +53,8 @@ void CheckParsed(const ParsedBaggage& p) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const FieldRegistry& reg = Registry();
+  Core& core = TheCore();
+  const FieldRegistry& reg = core.registry();
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   const ParsedBaggage parsed = ParseBaggage(input);
   CheckParsed(parsed);
@@ -109,5 +111,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     CHECK(back.members.size() == ours + others);
   }
+
+  // The boundary path: extract's output is accepted by scope creation as it
+  // is, and inject from that scope gives the same header as above.
+  uint8_t* io = core.Reserve(size);
+  CHECK(io != nullptr || size == 0);
+  if (size > 0) std::memcpy(io, data, size);
+  size_t len = 0;
+  CHECK(BaggageExtract(core, size, &len) == Status::kOk && len >= 4);
+  uint64_t handle = 0;
+  int bad_field = 0;
+  CHECK(core.CreateScope(len - 4, &handle, &bad_field) == Status::kOk);
+  io = core.Reserve(size);
+  if (size > 0) std::memcpy(io, data, size);
+  CHECK(BaggageInject(core, handle, size, &len) == Status::kOk);
+  CHECK(std::string_view(reinterpret_cast<const char*>(core.data()), len) ==
+        SerializeBaggage(reg, values, input));
+  CHECK(core.ReleaseScope(handle) == Status::kOk);
   return 0;
 }
