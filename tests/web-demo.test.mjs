@@ -1,6 +1,6 @@
 // End to end: `node web-demo/server.mjs` (what `npm start` runs) on a free
 // port, the page in real Chromium, the demo run, the server round trip and
-// the error form. Leaves a screenshot in tests/artifacts/web-demo.png.
+// the error form. Leaves screenshots in tests/artifacts/web-demo*.png.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -155,6 +155,10 @@ test('no console errors, page errors or failed requests; nothing on the server\'
   await page.click('[data-preset="newline"]');
   await page.click('#log .line >> nth=5');
   await page.screenshot({ path: join(artifacts, 'web-demo.png'), fullPage: true });
+  // On a phone-sized screen nothing sticks out sideways.
+  await page.setViewportSize({ width: 420, height: 900 });
+  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 420), 'no horizontal overflow at 420 px');
+  await page.screenshot({ path: join(artifacts, 'web-demo-narrow.png') });
   assert.deepEqual(problems, []);
   assert.equal(serverErr, '');
 });
