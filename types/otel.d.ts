@@ -1,6 +1,6 @@
 // mellea-context/otel: OpenTelemetry span attributes and W3C baggage propagation.
 // Needs @opentelemetry/api (optional peer of mellea-context).
-import type { Context, ContextKey, Span, TextMapGetter, TextMapPropagator, TextMapSetter } from '@opentelemetry/api';
+import type { Context, Span, TextMapGetter, TextMapPropagator, TextMapSetter } from '@opentelemetry/api';
 import type { CurrentContext } from './index.js';
 
 export { injectHeaders, extractHeaders } from './http.js';
