@@ -26,6 +26,14 @@ export interface CurrentContext {
 
 export type FieldType = 'string' | 'integer' | 'boolean';
 
+declare global {
+  // Declared as @types/node and lib.esnext.disposable do, so that
+  // `using token = enterContext(...)` type-checks with any lib setting.
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+
 /** Restores the scope that was current before enterContext. */
 export interface ContextToken {
   reset(): void;

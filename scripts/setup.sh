@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Sets up a fresh Debian 12 machine with Node 20 for building and testing
+# mellea-context from source: Debian packages (Emscripten, nlohmann_json,
+# CMake, GoogleTest, clang's fuzzer runtime, Chromium), then `npm ci`, whose
+# prepare script builds the wasm core and the JS layer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PACKAGES=(emscripten nlohmann-json3-dev cmake make g++ clang libgtest-dev libclang-rt-14-dev chromium)
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+node -e 'const [major] = process.versions.node.split("."); if (+major < 20) { console.error(`setup: Node >= 20 needed, found ${process.version}`); process.exit(1); }'
+npm ci --no-audit --no-fund
