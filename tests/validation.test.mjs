@@ -155,4 +155,17 @@ describe('arguments', () => {
       configure({ maxValueBytes: 256 });
     }
   });
+  it('large values that make the core grow its buffer keep every later call correct', () => {
+    try {
+      configure({ maxValueBytes: 65536 });
+      const big = { session_id: 's'.repeat(65536), model_id: 'é'.repeat(32768) };
+      withContext(big, () => assert.equal(currentJson(), JSON.stringify(big)));
+      for (let i = 0; i < 3; i++) {
+        const next = { session_id: `after-${i}`, model_id: 'ü'.repeat(40000 + i) };
+        withContext(next, () => assert.equal(currentJson(), JSON.stringify(next)));
+      }
+    } finally {
+      configure({ maxValueBytes: 256 });
+    }
+  });
 });

@@ -63,8 +63,14 @@ export class Boundary {
     return encoder.encodeInto(text, heap.subarray(start, start + text.length * 3)).written;
   }
 
+  /**
+   * Reads `length` bytes of output. The core may have grown (moved) its
+   * buffer to fit the output, so the pointer is re-read and kept: writing
+   * through the old one would write into freed memory.
+   */
   readText(length) {
     const start = this.m.ioPointer();
+    this.ptr = start;
     return decoder.decode(this.heap().subarray(start, start + length));
   }
 
@@ -138,6 +144,7 @@ export class Boundary {
       const length = this.m.requestIds(ID_BATCH);
       if (length < 0) throw new CoreError(-length, 'requestIds');
       const start = this.m.ioPointer();
+      this.ptr = start;
       this.ids.set(this.heap().subarray(start, start + length));
       this.idsLeft = ID_BATCH;
     }
