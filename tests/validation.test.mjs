@@ -161,7 +161,7 @@ describe('arguments', () => {
       const big = { session_id: 's'.repeat(65536), model_id: 'é'.repeat(32768) };
       withContext(big, () => assert.equal(currentJson(), JSON.stringify(big)));
       for (let i = 0; i < 3; i++) {
-        const next = { session_id: `after-${i}`, model_id: 'ü'.repeat(40000 + i) };
+        const next = { session_id: `after-${i}`, model_id: 'ü'.repeat(30000 + i) };
         withContext(next, () => assert.equal(currentJson(), JSON.stringify(next)));
       }
     } finally {
