@@ -158,7 +158,9 @@ describe('arguments', () => {
   it('large values that make the core grow its buffer keep every later call correct', () => {
     try {
       configure({ maxValueBytes: 65536 });
-      const big = { session_id: 's'.repeat(65536), model_id: 'é'.repeat(32768) };
+      // JSON escapes each backslash as two bytes: the output outgrows the
+      // buffer the input needed, so the core moves it.
+      const big = { session_id: '\\'.repeat(65536), request_id: '"'.repeat(65536), model_id: '\\'.repeat(65536) };
       withContext(big, () => assert.equal(currentJson(), JSON.stringify(big)));
       for (let i = 0; i < 3; i++) {
         const next = { session_id: `after-${i}`, model_id: 'ü'.repeat(30000 + i) };
