@@ -371,8 +371,10 @@ Status FormatRecord(const FieldRegistry& registry, const std::vector<FieldValue>
   auto reserved = [has_exception](std::string_view key) {
     return key == "timestamp" || key == "level" || key == "message" || (has_exception && key == "exception");
   };
-  Json extra = in.extra.empty() ? Json::object() : ParseExtra(in.extra);
-  const auto* extra_members = extra.get_ptr<const Json::object_t*>();
+  static const Json::object_t kNoMembers;
+  Json extra;  // null unless the caller gave fields: no allocation on the common path
+  if (!in.extra.empty()) extra = ParseExtra(in.extra);
+  const auto* extra_members = extra.is_object() ? extra.get_ptr<const Json::object_t*>() : &kNoMembers;
   uint64_t shadowed = 0;  // scope fields the caller gave itself; kMaxFields == 64
   for (const auto& member : *extra_members) {
     const int field = registry.Find(member.first);

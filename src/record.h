@@ -38,7 +38,7 @@ namespace mellea {
 enum class Redaction : uint8_t { kNone = 0, kHash = 1, kOmit = 2 };
 
 constexpr size_t kRedactedHexChars = 16;
-constexpr size_t kMaxExtraDepth = 64;  // keeps nlohmann-free recursion bounded in a 64 KiB wasm stack
+constexpr size_t kMaxExtraDepth = 64;  // bounds the writer's recursion in the 64 KiB wasm stack
 // Inputs above this are refused with kTooLong, so the worst-case output
 // (6 bytes per input byte) still fits kMaxIoBytes.
 constexpr size_t kMaxRecordInputBytes = size_t{32} << 20;
