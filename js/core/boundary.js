@@ -10,11 +10,13 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const ID_BATCH = 64;
 const ID_CHARS = 32;
-// src/record.h kRecordHeaderBytes; src/core.h kMaxIoBytes (the core refuses
-// more than 32 MiB of record text itself, with TOO_LONG).
+// src/record.h kRecordHeaderBytes.
 const RECORD_HEADER = 24;
-const IO_LIMIT = 256 << 20;
 const utf8Slice = globalThis.Buffer?.prototype.utf8Slice;
+const LARGE_RECORD = 1 << 20;
+const RECORD_TEXT_LIMIT = 32 << 20; // src/record.h kMaxRecordInputBytes
+const byteLength = globalThis.Buffer?.byteLength;
+const utf8Length = (text) => (byteLength !== undefined ? byteLength(text, 'utf8') : encoder.encode(text).length);
 
 export class CoreError extends Error {
   constructor(status, what) {
@@ -187,6 +189,8 @@ export class Boundary {
    */
   putRecordText(heap, at, text) {
     const length = text.length;
+    // (The view may reach past the reservation; encodeInto writes only the
+    // text's UTF-8 bytes, which the reservation holds.)
     if (length > 256) return encoder.encodeInto(text, heap.subarray(at, at + length * 3)).written;
     for (let i = 0; i < length; i++) {
       const c = text.charCodeAt(i);
@@ -213,8 +217,15 @@ export class Boundary {
    * above 32 MiB of input).
    */
   formatRecord(handle, timestamp, level, message, exception, extra, redaction) {
-    const bound = RECORD_HEADER + redaction.length + (timestamp.length + level.length + message.length + exception.length + extra.length) * 3;
-    if (bound > IO_LIMIT) return -Status.TOO_LONG;
+    let bound = RECORD_HEADER + redaction.length + (timestamp.length + level.length + message.length + exception.length + extra.length) * 3;
+    if (bound > LARGE_RECORD) {
+      // Big texts: reserve their exact size (3 bytes per character would
+      // grow the wasm heap, for good, far beyond need), and refuse what the
+      // core would refuse before copying anything.
+      const textBytes = utf8Length(timestamp) + utf8Length(level) + utf8Length(message) + utf8Length(exception) + utf8Length(extra);
+      if (textBytes > RECORD_TEXT_LIMIT) return -Status.TOO_LONG;
+      bound = RECORD_HEADER + redaction.length + textBytes;
+    }
     this.reserve(bound);
     const heap = this.heap();
     const base = this.ptr;
