@@ -211,3 +211,20 @@ test('options are validated when made, with stable codes', () => {
   assert.throws(() => pinoOptions({ timestamp: 'iso' }), { code: 'ERR_MELLEA_INVALID_OPTION' });
   assert.throws(() => createPinoMixin({ redact: 'session_id' }), { code: 'ERR_MELLEA_INVALID_OPTION' });
 });
+
+test('setBindings on a logger in use: the new bindings win from the next line', () => {
+  for (const make of Object.values(VARIANTS)) {
+    const sink = lineSink();
+    const log = make(sink).child({ component: 'x' });
+    withContext(FULL, () => {
+      log.info('before');
+      log.setBindings({ model_id: 'rebound' });
+      log.info('after');
+    });
+    const [before, after] = sink.lines;
+    assert.deepEqual(duplicateKeys(after), []);
+    assert.equal(JSON.parse(before).model_id, 'granite');
+    assert.equal(JSON.parse(after).model_id, 'rebound');
+    assert.equal(JSON.parse(after).session_id, 's-1');
+  }
+});
