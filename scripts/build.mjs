@@ -2,9 +2,9 @@
 // the JS layer (ESM sources to CommonJS, ESM wrappers, browser bundle, types).
 // `npm install` in a clone runs it through the prepare script.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -48,16 +48,6 @@ function buildWasm() {
   cpSync(join(root, 'build-wasm/mellea_core_web.wasm'), join(dist, 'browser/mellea_core_web.wasm'));
 }
 
-function sourcesUnder(dir) {
-  const out = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...sourcesUnder(path));
-    else if (entry.name.endsWith('.js')) out.push(path);
-  }
-  return out;
-}
-
 async function buildJs() {
   const esbuild = await import('esbuild');
   const js = join(root, 'js');
@@ -69,18 +59,9 @@ async function buildJs() {
   // The staged runtime loads the core from ../../wasm, as it will from dist/.
   symlinkSync(join('..', 'wasm'), join(stage, 'wasm'));
   // Node: every source file to CommonJS, file by file, so that all entry
-  // points share one runtime module (one wasm instance, one carrier).
-  const nodeSources = sourcesUnder(js).filter((f) => !relative(js, f).startsWith('browser'));
-  await esbuild.build({
-    entryPoints: nodeSources,
-    outbase: js,
-    outdir: join(stage, 'cjs'),
-    format: 'cjs',
-    platform: 'node',
-    target: 'node20',
-    bundle: false,
-    logLevel: 'warning',
-  });
+  // points share one runtime module (one wasm instance, one carrier). tsc
+  // rather than esbuild: see tsconfig.cjs.json.
+  run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.cjs.json', '--outDir', join(stage, 'cjs')]);
   writeFileSync(join(stage, 'cjs/package.json'), '{ "type": "commonjs" }\n');
   // ESM entry points re-export the CommonJS instance (no dual-package hazard).
   mkdirSync(join(stage, 'esm'), { recursive: true });

@@ -52,16 +52,14 @@ export function createContextApi(carrier, boundary) {
    * object) in full, then builds the child of `parent` they describe.
    */
   function makeScope(parent, names, values) {
-    let unknown;
-    for (let i = 0; i < names.length; i++) {
-      if (registry.lookup(names[i]) === undefined) (unknown ??= []).push(names[i]);
-    }
-    if (unknown !== undefined) throw unknownFields(unknown);
     const mark = ++stamp;
     const scopeValues = parent.values.slice();
     for (let i = 0; i < names.length; i++) {
       const field = registry.lookup(names[i]);
+      // Unknown names are reported first and all together, as mellea does.
+      if (field === undefined) throw unknownFields(names.filter((name) => registry.lookup(name) === undefined));
       if (seen[field.index] === mark) {
+        throwUnknownIn(names);
         throw new ContextFieldError(
           ERR_INVALID_VALUE,
           `Invalid value for ${field.name}: given twice (as ${field.name} and ${field.alias})`,
@@ -73,18 +71,28 @@ export function createContextApi(carrier, boundary) {
       if (value === undefined || value === null) {
         scopeValues[field.index] = undefined;
       } else {
-        registry.check(field, value);
+        try {
+          registry.check(field, value);
+        } catch (error) {
+          throwUnknownIn(names);
+          throw error;
+        }
         scopeValues[field.index] = value;
       }
     }
     return new Scope(scopeValues, limitFor(parent));
   }
 
-  function sameFields(entry, names, values) {
+  function throwUnknownIn(names) {
+    const unknown = names.filter((name) => registry.lookup(name) === undefined);
+    if (unknown.length > 0) throw unknownFields(unknown);
+  }
+
+  function sameFields(knownNames, knownValues, names, values) {
     const n = names.length;
-    if (entry.names.length !== n) return false;
+    if (knownNames.length !== n) return false;
     for (let i = 0; i < n; i++) {
-      if (entry.names[i] !== names[i] || entry.values[i] !== values[i]) return false;
+      if (knownNames[i] !== names[i] || knownValues[i] !== values[i]) return false;
     }
     return true;
   }
@@ -108,49 +116,52 @@ export function createContextApi(carrier, boundary) {
     // Read each value once: a getter may answer differently on a second read.
     const values = new Array(n);
     for (let i = 0; i < n; i++) values[i] = input[names[i]];
-    let recent = parent.recent;
-    if (parent.recentEpoch !== cacheEpoch) {
-      recent = parent.recent = [];
-      parent.recentEpoch = cacheEpoch;
-      parent.lastMiss = undefined;
-    }
+    const kids = kidsOf(parent);
+    const recent = kids.recent;
     for (let i = 0; i < recent.length; i++) {
-      if (sameFields(recent[i], names, values)) return recent[i].scope;
+      const known = recent[i];
+      if (sameFields(known.names, known.values, names, values)) return known.scope;
     }
     const scope = makeScope(parent, names, values);
-    const entry = { names, values, scope };
-    const lastMiss = parent.lastMiss;
-    if (lastMiss !== undefined && sameFields(lastMiss, names, values)) {
+    // The last miss lives in three slots rather than one object: a fresh
+    // request id per call would otherwise allocate an entry every time.
+    if (kids.missScope !== undefined && sameFields(kids.missNames, kids.missValues, names, values)) {
       if (recent.length >= RECENT_LIMIT) recent.shift();
-      recent.push(lastMiss);
-      parent.lastMiss = undefined;
-      return lastMiss.scope;
+      recent.push({ names: kids.missNames, values: kids.missValues, scope: kids.missScope });
+      const remembered = kids.missScope;
+      kids.missNames = kids.missValues = kids.missScope = undefined;
+      return remembered;
     }
-    parent.lastMiss = entry;
+    kids.missNames = names;
+    kids.missValues = values;
+    kids.missScope = scope;
     return scope;
   }
 
   /** withContext('s-1', fn): children by session id, same admission rule. */
   function resolveSession(parent, sessionId) {
-    if (parent.sessionsEpoch === cacheEpoch) {
-      const cached = parent.sessions.get(sessionId);
-      if (cached !== undefined) return cached;
-    } else {
-      parent.sessions = new Map();
-      parent.sessionsEpoch = cacheEpoch;
-      parent.lastSession = undefined;
-    }
+    const kids = kidsOf(parent);
+    const sessions = (kids.sessions ??= new Map());
+    const cached = sessions.get(sessionId);
+    if (cached !== undefined) return cached;
     registry.check(fields[0], sessionId);
     const values = parent.values.slice();
     values[0] = sessionId;
     const scope = new Scope(values, limitFor(parent));
-    if (parent.lastSession === sessionId) {
-      if (parent.sessions.size >= SESSION_LIMIT) parent.sessions.clear();
-      parent.sessions.set(sessionId, scope);
+    if (kids.lastSession === sessionId) {
+      if (sessions.size >= SESSION_LIMIT) sessions.clear();
+      sessions.set(sessionId, scope);
     } else {
-      parent.lastSession = sessionId;
+      kids.lastSession = sessionId;
     }
     return scope;
+  }
+
+  /** The parent's memory of its children, reset when configure() changed the rules. */
+  function kidsOf(parent) {
+    const kids = parent.kids;
+    if (kids !== undefined && kids.epoch === cacheEpoch) return kids;
+    return (parent.kids = { epoch: cacheEpoch, recent: [], missNames: undefined, missValues: undefined, missScope: undefined, sessions: undefined, lastSession: undefined });
   }
 
   function withContext(input, fn) {
@@ -271,6 +282,7 @@ export function createContextApi(carrier, boundary) {
 
   function defineField(name, options) {
     registry.define(name, options);
+    while (ROOT.values.length < fields.length) ROOT.values.push(undefined);
   }
 
   const OPTIONS = {

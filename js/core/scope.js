@@ -9,12 +9,7 @@ export class Scope {
     this.maxValueBytes = maxValueBytes;
     this.snapshot = undefined;
     /** Children re-entered with the same fields (see resolve in api.js). */
-    this.recent = undefined;
-    this.recentEpoch = 0;
-    this.lastMiss = undefined;
-    this.sessions = undefined;
-    this.sessionsEpoch = 0;
-    this.lastSession = undefined;
+    this.kids = undefined;
     /** Handle of this scope in the C++ store; 0 until it is needed there. */
     this.handle = 0;
     this.json = undefined;
@@ -23,4 +18,7 @@ export class Scope {
   }
 }
 
-export const ROOT = new Scope([], 0);
+// Packed with one undefined per field (defineField appends one per new
+// field): children copy it with slice() and set values in place, without
+// growing or holing the array.
+export const ROOT = new Scope([undefined, undefined, undefined, undefined], 0);
