@@ -111,7 +111,7 @@ function compile(options, where, ignored) {
     // and no cache lookup (a fresh id per request would only miss).
     const values = parent.values.slice();
     values[REQUEST_ID_INDEX] = id;
-    return new Scope(values, 0);
+    return new Scope(values, Math.max(parent.maxValueBytes, registry.maxValueBytes));
   }
 
   return { scopeFor, header, echo };

@@ -228,50 +228,76 @@ export function createContextApi(carrier, boundary) {
     if (typeof fn !== 'function') throw argumentError(ERR_INVALID_ARG_TYPE, `bind: fn must be a function, got ${describeType(fn)}`);
     const scope = current();
     return function bound(...args) {
-      return carrier.run(scope, () => fn.apply(this, args));
+      return carrier.run(scope, Reflect.apply, fn, this, args);
     };
   }
 
   const ADDERS = ['on', 'addListener', 'once', 'prependListener', 'prependOnceListener'];
   const REMOVERS = ['off', 'removeListener'];
-  const boundListeners = Symbol('mellea-context.boundListeners');
+  const BOUND = Symbol('mellea-context.boundListeners');
+  const ADDING = Symbol('mellea-context.adding');
+  // Per prototype, the bound versions of its add/remove methods, shared by
+  // every emitter of that prototype: an HTTP server binds req and res on
+  // every request, and closures per emitter cost microseconds there.
+  const sharedByPrototype = new WeakMap();
+
+  function makeAdder(original) {
+    return function addBound(event, listener) {
+      // Node's once() calls this.on() with its own wrapper: adding inside an
+      // add must not wrap again, or removeListener(original) finds nothing.
+      if (this[ADDING] === true || typeof listener !== 'function') return original.call(this, event, listener);
+      const inScope = bind(listener);
+      // event name -> WeakMap(original listener -> wrapped), for removal.
+      const byEvent = this[BOUND] ?? (this[BOUND] = new Map());
+      let byListener = byEvent.get(event);
+      if (byListener === undefined) byEvent.set(event, (byListener = new WeakMap()));
+      byListener.set(listener, inScope);
+      this[ADDING] = true;
+      try {
+        return original.call(this, event, inScope);
+      } finally {
+        this[ADDING] = false;
+      }
+    };
+  }
+
+  function makeRemover(original) {
+    return function removeBound(event, listener) {
+      const inScope = this[BOUND]?.get(event)?.get(listener);
+      return original.call(this, event, inScope ?? listener);
+    };
+  }
+
+  function boundMethodsOf(proto) {
+    let shared = sharedByPrototype.get(proto);
+    if (shared !== undefined) return shared;
+    shared = {};
+    for (const method of ADDERS) if (typeof proto?.[method] === 'function') shared[method] = makeAdder(proto[method]);
+    for (const method of REMOVERS) if (typeof proto?.[method] === 'function') shared[method] = makeRemover(proto[method]);
+    if (proto !== null) sharedByPrototype.set(proto, shared);
+    return shared;
+  }
 
   function bindEmitter(emitter) {
     if (emitter === null || typeof emitter !== 'object' || typeof emitter.on !== 'function') {
       throw argumentError(ERR_INVALID_ARG_TYPE, `bindEmitter: expected an EventEmitter, got ${describeType(emitter)}`);
     }
-    if (emitter[boundListeners] !== undefined) return emitter;
-    // event name -> WeakMap(original listener -> wrapped listener), so that
-    // removeListener(original) still finds what was registered.
-    const wrapped = new Map();
-    Object.defineProperty(emitter, boundListeners, { value: wrapped });
-    // Node's once() calls this.on() with its own wrapper: adding inside an
-    // add must not wrap again, or removeListener(original) finds nothing.
-    let adding = false;
+    if (BOUND in emitter) return emitter;
+    emitter[BOUND] = undefined;
+    const shared = boundMethodsOf(Object.getPrototypeOf(emitter));
     for (const method of ADDERS) {
-      const original = emitter[method];
-      if (typeof original !== 'function') continue;
-      emitter[method] = function addBound(event, listener) {
-        if (adding || typeof listener !== 'function') return original.call(this, event, listener);
-        let byListener = wrapped.get(event);
-        if (byListener === undefined) wrapped.set(event, (byListener = new WeakMap()));
-        const inScope = bind(listener);
-        byListener.set(listener, inScope);
-        adding = true;
-        try {
-          return original.call(this, event, inScope);
-        } finally {
-          adding = false;
-        }
-      };
+      if (hasOwn.call(emitter, method)) {
+        if (typeof emitter[method] === 'function') emitter[method] = makeAdder(emitter[method]);
+      } else if (shared[method] !== undefined) {
+        emitter[method] = shared[method];
+      }
     }
     for (const method of REMOVERS) {
-      const original = emitter[method];
-      if (typeof original !== 'function') continue;
-      emitter[method] = function removeBound(event, listener) {
-        const inScope = wrapped.get(event)?.get(listener);
-        return original.call(this, event, inScope ?? listener);
-      };
+      if (hasOwn.call(emitter, method)) {
+        if (typeof emitter[method] === 'function') emitter[method] = makeRemover(emitter[method]);
+      } else if (shared[method] !== undefined) {
+        emitter[method] = shared[method];
+      }
     }
     return emitter;
   }
