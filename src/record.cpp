@@ -152,7 +152,7 @@ class ExtraBuilder {
  private:
   struct Frame {
     Json* node;
-    std::unordered_map<std::string, size_t> index;  // key -> position; JSON.parse semantics
+    std::unordered_map<std::string, size_t> index;  // key -> position, for big objects
   };
 
   Json* Place(Json&& v) {
@@ -168,13 +168,30 @@ class ExtraBuilder {
     auto* obj = f.node->get_ptr<Json::object_t*>();
     if (obj == nullptr) return nullptr;
     auto& members = static_cast<Json::object_t::Container&>(*obj);
-    const auto [it, inserted] = f.index.emplace(key_, members.size());
-    if (!inserted) {
-      members[it->second].second = std::move(v);  // last value wins, first position stays
-      return &members[it->second].second;
+    if (Json* existing = Find(&f, members)) {
+      *existing = std::move(v);  // last value wins, first position stays
+      return existing;
     }
+    if (!f.index.empty()) f.index.emplace(key_, members.size());
     members.emplace_back(std::move(key_), std::move(v));
     return &members.back().second;
+  }
+
+  // Small objects (the usual case) are scanned; an index is built once an
+  // object grows past kScanMembers.
+  static constexpr size_t kScanMembers = 16;
+  Json* Find(Frame* f, Json::object_t::Container& members) {
+    if (f->index.empty()) {
+      if (members.size() < kScanMembers) {
+        for (auto& m : members) {
+          if (m.first == key_) return &m.second;
+        }
+        return nullptr;
+      }
+      for (size_t i = 0; i < members.size(); ++i) f->index.emplace(members[i].first, i);
+    }
+    const auto it = f->index.find(key_);
+    return it == f->index.end() ? nullptr : &members[it->second].second;
   }
 
   bool Open(Json&& container) {
@@ -250,9 +267,31 @@ std::string ValueText(const FieldValue& v) {
   return std::string();
 }
 
+// Every line of a scope hashes the same values again, and SHA-256 costs
+// microseconds in wasm: remember the last few short ones. The core
+// is single-threaded.
 void AppendHashed(std::string_view text, std::string* out) {
+  struct Entry {
+    std::string text, hex;
+  };
+  static Entry cache[8];
+  static size_t next = 0;
   out->push_back('"');
-  out->append(Sha256Hex(text, kRedactedHexChars));
+  if (text.size() > 1024) {
+    out->append(Sha256Hex(text, kRedactedHexChars));
+  } else {
+    Entry* hit = nullptr;
+    for (Entry& e : cache) {
+      if (!e.hex.empty() && e.text == text) hit = &e;
+    }
+    if (hit == nullptr) {
+      hit = &cache[next];
+      next = (next + 1) % 8;
+      hit->text.assign(text);
+      hit->hex = Sha256Hex(text, kRedactedHexChars);
+    }
+    out->append(hit->hex);
+  }
   out->push_back('"');
 }
 
