@@ -34,7 +34,18 @@ Status Core::WriteOut(const char* bytes, size_t n, size_t* len) {
 Status Core::CreateScope(size_t in_len, size_t max_value_bytes, uint64_t* handle, int* bad_field) {
   *bad_field = -1;
   if (in_len > io_cap_) return Status::kMalformed;
-  return store_.Create(io_, in_len, handle, bad_field, max_value_bytes);
+  const Status s = store_.Create(io_, in_len, handle, bad_field, max_value_bytes);
+  if (s != Status::kOk) return s;
+  std::string_view json;
+  if (store_.Json(*handle, &json) != Status::kOk || Reserve(4 + json.size()) == nullptr) {
+    // The scope is stored; only the courtesy copy of its JSON is missing.
+    if (io_cap_ >= 4) std::memset(io_, 0, 4);
+    return Status::kOk;
+  }
+  const uint32_t n = static_cast<uint32_t>(json.size());
+  for (int i = 0; i < 4; ++i) io_[i] = static_cast<uint8_t>(n >> (8 * i));
+  std::memcpy(io_ + 4, json.data(), json.size());
+  return Status::kOk;
 }
 
 Status Core::ScopeJsonOut(uint64_t handle, size_t* len) {

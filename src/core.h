@@ -28,6 +28,9 @@ class Core {
   size_t io_capacity() const { return io_cap_; }
 
   // Each returns a status; outputs go to the I/O buffer, their length to *len.
+  // CreateScope also leaves the new scope's JSON in the I/O buffer as a u32
+  // little-endian length and the bytes, so storing a scope and reading its
+  // JSON is one crossing.
   Status CreateScope(size_t in_len, size_t max_value_bytes, uint64_t* handle, int* bad_field);
   Status CreateScope(size_t in_len, uint64_t* handle, int* bad_field) {
     return CreateScope(in_len, 0, handle, bad_field);

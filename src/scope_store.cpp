@@ -1,7 +1,6 @@
 #include "scope_store.h"
 
 #include <charconv>
-#include <nlohmann/json.hpp>
 
 namespace mellea {
 
@@ -56,27 +55,35 @@ Status ParseValue(const FieldRegistry& registry, size_t index, uint8_t type, std
 
 }  // namespace
 
-std::string ScopeJson(const FieldRegistry& registry, const std::vector<FieldValue>& values) {
-  nlohmann::ordered_json obj = nlohmann::ordered_json::object();
+void AppendScopeJson(const FieldRegistry& registry, const std::vector<FieldValue>& values, JsonWriter* w) {
+  w->Raw("{");
+  bool first = true;
   for (size_t i = 0; i < values.size(); ++i) {
     const FieldValue& v = values[i];
     if (!v.set) continue;
-    const std::string& name = registry.at(i).name;
+    w->Raw(first ? "\"" : ",\"");
+    first = false;
+    w->Raw(registry.at(i).name);  // names match ^[a-z][a-z0-9_]*$: nothing to escape
+    w->Raw("\":");
     switch (v.type) {
       case FieldType::kString:
-        obj[name] = v.text;
+        w->String(v.text);
         break;
       case FieldType::kInteger:
-        obj[name] = v.integer;
+        w->Integer(v.integer);
         break;
       case FieldType::kBoolean:
-        obj[name] = v.integer != 0;
+        w->Boolean(v.integer != 0);
         break;
     }
   }
-  // Values were validated as UTF-8, so replace never triggers; it is here so
-  // that nothing can reach nlohmann's throwing path.
-  return obj.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+  w->Raw("}");
+}
+
+std::string ScopeJson(const FieldRegistry& registry, const std::vector<FieldValue>& values) {
+  JsonWriter w;
+  AppendScopeJson(registry, values, &w);
+  return std::move(w.out());
 }
 
 ScopeStore::ScopeStore(const FieldRegistry& registry, size_t capacity) : registry_(registry) {
@@ -129,8 +136,10 @@ Status ScopeStore::Create(const uint8_t* data, size_t len, uint64_t* handle_out,
   *bad_field = -1;
   const size_t index = TakeSlot();
   Slot& slot = slots_[index];
-  slot.json = ScopeJson(registry_, values);
-  slot.values = std::move(values);
+  writer_.out().clear();
+  AppendScopeJson(registry_, values, &writer_);
+  slot.json.assign(writer_.out());
+  std::swap(slot.values, values);
   slot.live = true;
   ++live_;
   *handle_out = (slot.generation << kIndexBits) | index;

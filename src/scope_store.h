@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "fields.h"
+#include "json_writer.h"
 #include "status.h"
 
 namespace mellea {
@@ -69,11 +70,14 @@ class ScopeStore {
   const FieldRegistry& registry_;
   std::vector<Slot> slots_;
   std::vector<uint32_t> free_;
+  std::vector<FieldValue> scratch_;
+  JsonWriter writer_;
   size_t clock_ = 0;
   size_t live_ = 0;
 };
 
 // Serializes values (registry order, set ones only) as one JSON object.
 std::string ScopeJson(const FieldRegistry& registry, const std::vector<FieldValue>& values);
+void AppendScopeJson(const FieldRegistry& registry, const std::vector<FieldValue>& values, JsonWriter* w);
 
 }  // namespace mellea

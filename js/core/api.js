@@ -202,6 +202,12 @@ export function createContextApi(carrier, boundary) {
     return current().values[field.index];
   }
 
+  function isEmpty(scope) {
+    const values = scope.values;
+    for (let i = 0; i < values.length; i++) if (values[i] !== undefined) return false;
+    return true;
+  }
+
   function snapshotOf(scope) {
     if (scope.snapshot !== undefined) return scope.snapshot;
     const out = {};
@@ -371,14 +377,19 @@ export function createContextApi(carrier, boundary) {
     return result;
   }
 
-  /** Canonical JSON of the scope's fields, built in C++ once per scope. */
+  /**
+   * Canonical JSON of the scope's fields, built in C++ once per scope: when
+   * the scope is stored, the core hands its JSON back in the same crossing.
+   */
   function jsonOf(scope) {
     if (scope.json !== undefined) return scope.json;
-    if (scope.values.length === 0 || snapshotOf(scope) === EMPTY) return (scope.json = '{}');
-    let json = boundary.scopeJson(handleOf(scope));
+    if (isEmpty(scope)) return (scope.json = '{}');
+    let json;
+    if (scope.handle !== 0) json = boundary.scopeJson(scope.handle);
     if (json === undefined) {
       scope.handle = 0;
-      json = boundary.scopeJson(handleOf(scope));
+      handleOf(scope);
+      json = boundary.createdScopeJson() ?? boundary.scopeJson(scope.handle);
     }
     scope.json = json;
     return json;
@@ -401,6 +412,6 @@ export function createContextApi(carrier, boundary) {
     storeStats,
     ContextFieldError,
   };
-  const internals = { registry, fields, current, resolve, snapshotOf, handleOf, withHandle, jsonOf, boundary, carrier, ROOT };
+  const internals = { EMPTY, registry, fields, current, resolve, snapshotOf, handleOf, withHandle, jsonOf, boundary, carrier, ROOT };
   return { api, internals };
 }

@@ -108,6 +108,22 @@ export class Boundary {
     return this.m.scopeCreate(offset, maxValueBytes);
   }
 
+  /**
+   * The JSON of the scope createScope just stored (the core leaves it in the
+   * I/O buffer as a u32 length and the bytes); undefined if it is missing.
+   * Must be read before the next call into the core.
+   */
+  createdScopeJson() {
+    const start = this.m.ioPointer();
+    this.ptr = start;
+    const heap = this.heap();
+    const length = (heap[start] | (heap[start + 1] << 8) | (heap[start + 2] << 16) | (heap[start + 3] << 24)) >>> 0;
+    if (length === 0) return undefined;
+    return utf8Slice !== undefined
+      ? utf8Slice.call(heap, start + 4, start + 4 + length)
+      : decoder.decode(heap.subarray(start + 4, start + 4 + length));
+  }
+
   badField() {
     return this.m.badField();
   }

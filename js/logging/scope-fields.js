@@ -5,8 +5,9 @@
 // some context keys, the fragment without those keys.
 import { internals } from '../node/runtime.js';
 
-const { boundary, registry, snapshotOf, withHandle } = internals;
-const EMPTY = Object.freeze({});
+const { boundary, jsonOf, registry, snapshotOf, withHandle } = internals;
+// The frozen empty object snapshotOf returns for a scope with no fields.
+const { EMPTY } = internals;
 const MEMO = 'log:';
 
 function memoOf(scope) {
@@ -14,7 +15,13 @@ function memoOf(scope) {
 }
 
 function coreFragment(scope, bytes) {
-  if (snapshotOf(scope) === EMPTY || scope.values.length === 0) return '';
+  // Without redaction the fragment is the scope's JSON without its braces:
+  // the JSON the store made when the scope was stored, no second crossing.
+  if (bytes.every((mode) => mode === 0)) {
+    const json = jsonOf(scope);
+    return json.length > 2 ? `,${json.slice(1, -1)}` : '';
+  }
+  if (snapshotOf(scope) === EMPTY) return '';
   const fragment = withHandle(scope, (handle) => boundary.scopeFragment(handle, bytes));
   // The core only refuses a malformed redaction, which parseRedaction rules
   // out; were it to happen, a line without fields beats a failed log call.
