@@ -51,7 +51,7 @@ Utf8Seq NextSeq(const unsigned char* p, size_t n) {
   } else {
     return {1, false, 0};
   }
-  if (b0 == 0xED && n >= 3 && p[1] >= 0xA0 && (p[2] & 0xC0) == 0x80) return {3, false, 0};
+  if (b0 == 0xED && n >= 3 && (p[1] & 0xE0) == 0xA0 && (p[2] & 0xC0) == 0x80) return {3, false, 0};
   for (size_t k = 1; k <= need; ++k) {
     if (k >= n) return {k, false, 0};
     const unsigned char b = p[k];
@@ -125,9 +125,10 @@ void FixLoneSurrogateEscapes(std::string* text) {
   }
 }
 
-// Builds an ordered_json tree with O(1) key insertion (ordered_map's own is
-// linear, quadratic over a big object) and a depth limit, so a huge or deep
-// caller object cannot stall the log call or overflow the wasm stack.
+// Builds an ordered_json tree with a key index for big objects (ordered_map
+// alone is linear per insertion, quadratic over a big object) and a depth
+// limit, so a huge or deep caller object cannot stall the log call or
+// overflow the wasm stack.
 class ExtraBuilder {
  public:
   Json root;

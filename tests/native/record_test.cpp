@@ -166,6 +166,7 @@ TEST_F(RecordTest, IllFormedUtf8Replaced) {
       {"a\xFF" "b", "a" + fffd + "b"},
       {"\xED\xA0\x80", fffd},                          // WTF-8 lone surrogate: one U+FFFD
       {"x\xED\xB0\x80y", "x" + fffd + "y"},
+      {"\xED\xC0\x80", fffd + fffd + fffd},           // not a surrogate: three subparts
       {"\xE2\x82", fffd},                              // truncated: one maximal subpart
       {"\xC0\xAF", fffd + fffd},                       // overlong
       {"\xF0\x28\x8C\x28", fffd + "(" + fffd + "("},
