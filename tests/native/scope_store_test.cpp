@@ -158,3 +158,37 @@ TEST(ScopeStore, HonoursTheLimitValuesWereAcceptedUnder) {
   Put(&huge, 0, 0, std::string(mellea::kMaxValueBytesLimit + 1, 'a'));
   EXPECT_EQ(store.Create(huge.data(), huge.size(), &h, &bad, SIZE_MAX), Status::kTooLong);
 }
+
+TEST(Core, CreateScopeLeavesTheScopeJsonInTheIoBuffer) {
+  mellea::Core core;
+  std::vector<uint8_t> tlv;
+  Put(&tlv, 0, 0, "s \"1\"");
+  Put(&tlv, 3, 1, "4");
+  uint8_t* io = core.Reserve(tlv.size());
+  ASSERT_NE(io, nullptr);
+  std::copy(tlv.begin(), tlv.end(), io);
+  uint64_t h = 0;
+  int bad = -1;
+  ASSERT_EQ(core.CreateScope(tlv.size(), 0, &h, &bad), Status::kOk);
+  const uint8_t* out = core.data();
+  const uint32_t n = out[0] | (out[1] << 8) | (out[2] << 16) | (uint32_t(out[3]) << 24);
+  const std::string json(reinterpret_cast<const char*>(out + 4), n);
+  EXPECT_EQ(json, "{\"session_id\":\"s \\\"1\\\"\",\"sampling_iteration\":4}");
+  EXPECT_EQ(JsonOf(core.store(), h), json);
+}
+
+TEST(ScopeStore, ReusedSlotsNeverKeepOldValues) {
+  FieldRegistry r;
+  ScopeStore store(r, 1);
+  std::vector<uint8_t> a, b;
+  Put(&a, 0, 0, "first");
+  Put(&a, 2, 0, "model");
+  Put(&b, 1, 0, "second");
+  MustCreate(store, a);
+  const uint64_t hb = MustCreate(store, b);
+  EXPECT_EQ(JsonOf(store, hb), "{\"request_id\":\"second\"}");
+  const auto* values = store.Values(hb);
+  ASSERT_NE(values, nullptr);
+  EXPECT_FALSE((*values)[0].set);
+  EXPECT_FALSE((*values)[2].set);
+}
