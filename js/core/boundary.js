@@ -31,13 +31,14 @@ export class Boundary {
   /**
    * @param module the instantiated Emscripten module (embind functions on it)
    * @param decodeAscii (bytes, start, end) => string, a fast flat decoder
+   * @param allocateBytes (size) => Uint8Array for ids (a Buffer in Node)
    */
-  constructor(module, decodeAscii) {
+  constructor(module, decodeAscii, allocateBytes = (size) => new Uint8Array(size)) {
     this.m = module;
     this.decodeAscii = decodeAscii;
     this.ptr = 0;
     this.cap = 0;
-    this.ids = new Uint8Array(ID_BATCH * ID_CHARS);
+    this.ids = allocateBytes(ID_BATCH * ID_CHARS);
     this.idsLeft = 0;
     this.reserve(4096);
   }

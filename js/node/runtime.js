@@ -20,7 +20,9 @@ if (typeof wasmModule.scopeCreate !== 'function') {
   throw new Error('mellea-context: the WebAssembly core did not initialize synchronously');
 }
 
-const decodeAscii = (bytes, start, end) => Buffer.prototype.latin1Slice.call(bytes, start, end);
+// Called on the Boundary's own id buffer, a Buffer in Node: latin1Slice as a
+// method is a third cheaper than through .call on a plain Uint8Array.
+const decodeAscii = (bytes, start, end) => bytes.latin1Slice(start, end);
 
 export const carrier = new AsyncLocalStorage();
-export const { api, internals } = createContextApi(carrier, new Boundary(wasmModule, decodeAscii));
+export const { api, internals } = createContextApi(carrier, new Boundary(wasmModule, decodeAscii, Buffer.allocUnsafeSlow));
