@@ -1,6 +1,7 @@
 #include "record.h"
 
 #include <algorithm>
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 #include <utility>
@@ -224,11 +225,41 @@ Json ParseExtra(std::string_view raw) {
   return fallback;
 }
 
-void AppendHex2(unsigned v, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back(kHex[(v >> 4) & 0xF]);
-  out->push_back(kHex[v & 0xF]);
-}
+// Gathers small writes: a message full of escapes then costs one string
+// append per kilobyte, not several per byte (std::string's members are
+// calls, not inlined, in the -Oz wasm build).
+class Sink {
+ public:
+  explicit Sink(std::string* out) : out_(out) {}
+  ~Sink() { Flush(); }
+  Sink(const Sink&) = delete;
+  Sink& operator=(const Sink&) = delete;
+
+  char* Room(size_t k) {  // k <= sizeof(buf_); Commit() what was written
+    if (n_ + k > sizeof(buf_)) Flush();
+    return buf_ + n_;
+  }
+  void Commit(size_t k) { n_ += k; }
+  void Copy(const char* p, size_t len) {
+    if (len == 0) return;  // p may be null then
+    if (len > sizeof(buf_) / 4) {
+      Flush();
+      out_->append(p, len);
+      return;
+    }
+    std::memcpy(Room(len), p, len);
+    n_ += len;
+  }
+
+ private:
+  void Flush() {
+    out_->append(buf_, n_);
+    n_ = 0;
+  }
+  std::string* out_;
+  char buf_[1024];
+  size_t n_ = 0;
+};
 
 void AppendJsonValue(const Json& v, std::string* out) {
   if (const auto* s = v.get_ptr<const Json::string_t*>()) {
@@ -336,7 +367,9 @@ uint32_t ReadU32(const uint8_t* p) {
 }  // namespace
 
 void AppendJsonString(std::string_view s, std::string* out) {
-  out->push_back('"');
+  static constexpr char kHex[] = "0123456789abcdef";
+  Sink sink(out);
+  sink.Copy("\"", 1);
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   size_t run = 0;  // start of bytes copied verbatim
   for (size_t i = 0; i < s.size();) {
@@ -346,38 +379,44 @@ void AppendJsonString(std::string_view s, std::string* out) {
       continue;
     }
     const Utf8Seq seq = NextSeq(p + i, s.size() - i);
-    const bool escape_cp = seq.ok && (seq.cp < 0x20 || (seq.cp >= 0x7F && seq.cp <= 0x9F) ||
-                                      seq.cp == 0x2028 || seq.cp == 0x2029 || seq.cp == '"' || seq.cp == '\\');
-    if (seq.ok && !escape_cp) {
+    const uint32_t cp = seq.cp;
+    if (seq.ok && cp >= 0xA0 && cp != 0x2028 && cp != 0x2029) {
       i += seq.len;
       continue;
     }
-    out->append(s.data() + run, i - run);
+    sink.Copy(s.data() + run, i - run);
+    char* w = sink.Room(6);
+    size_t k = 2;
+    w[0] = '\\';
     if (!seq.ok) {
-      out->append(kReplacement);
-    } else if (seq.cp == '"' || seq.cp == '\\') {
-      out->push_back('\\');
-      out->push_back(static_cast<char>(seq.cp));
-    } else if (seq.cp == '\n') {
-      out->append("\\n");
-    } else if (seq.cp == '\r') {
-      out->append("\\r");
-    } else if (seq.cp == '\t') {
-      out->append("\\t");
-    } else if (seq.cp == '\b') {
-      out->append("\\b");
-    } else if (seq.cp == '\f') {
-      out->append("\\f");
-    } else {
-      out->append("\\u");
-      AppendHex2(seq.cp >> 8, out);
-      AppendHex2(seq.cp & 0xFF, out);
+      std::memcpy(w, kReplacement, 3);
+      k = 3;
+    } else if (cp == '"' || cp == '\\') {
+      w[1] = static_cast<char>(cp);
+    } else if (cp == '\n') {
+      w[1] = 'n';
+    } else if (cp == '\r') {
+      w[1] = 'r';
+    } else if (cp == '\t') {
+      w[1] = 't';
+    } else if (cp == '\b') {
+      w[1] = 'b';
+    } else if (cp == '\f') {
+      w[1] = 'f';
+    } else {  // other C0, DEL, C1, U+2028, U+2029
+      w[1] = 'u';
+      w[2] = kHex[cp >> 12];
+      w[3] = kHex[(cp >> 8) & 0xF];
+      w[4] = kHex[(cp >> 4) & 0xF];
+      w[5] = kHex[cp & 0xF];
+      k = 6;
     }
+    sink.Commit(k);
     i += seq.len;
     run = i;
   }
-  out->append(s.data() + run, s.size() - run);
-  out->push_back('"');
+  sink.Copy(s.data() + run, s.size() - run);
+  sink.Copy("\"", 1);
 }
 
 Status DecodeRecordInput(const uint8_t* data, size_t len, RecordInput* out) {
