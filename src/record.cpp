@@ -8,11 +8,6 @@
 
 #include "sha256.h"
 
-// CMakeLists.txt (not ours to edit) lists the core sources explicitly and
-// does not name sha256.cpp yet, so it is compiled as part of this file. Once
-// src/sha256.cpp joins MELLEA_CORE_SOURCES, delete this include.
-#include "sha256.cpp"
-
 namespace mellea {
 
 namespace {
