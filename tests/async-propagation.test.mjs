@@ -137,6 +137,34 @@ describe('bindEmitter', () => {
     assert.equal(await waiting, 'waiter');
   });
 
+  it('listeners() still returns the functions the caller added', () => {
+    const emitter = bindEmitter(new EventEmitter());
+    const listener = () => {};
+    const onceListener = () => {};
+    withContext('s', () => {
+      emitter.on('x', listener);
+      emitter.once('x', onceListener);
+    });
+    assert.deepEqual(emitter.listeners('x'), [listener, onceListener]);
+  });
+
+  it('works with emitters that are not Node EventEmitters (add, remove, scope)', () => {
+    class TinyEmitter {
+      constructor() { this.handlers = new Map(); }
+      on(event, fn) { (this.handlers.get(event) ?? this.handlers.set(event, []).get(event)).push(fn); return this; }
+      off(event, fn) { this.handlers.set(event, (this.handlers.get(event) ?? []).filter((h) => h !== fn)); return this; }
+      emit(event, ...args) { for (const h of this.handlers.get(event) ?? []) h.apply(this, args); }
+    }
+    const emitter = bindEmitter(new TinyEmitter());
+    const seen = [];
+    const listener = (x) => seen.push([x, getSessionId()]);
+    withContext('tiny', () => emitter.on('x', listener));
+    withContext('other', () => emitter.emit('x', 1));
+    emitter.off('x', listener);
+    emitter.emit('x', 2);
+    assert.deepEqual(seen, [[1, 'tiny']]);
+  });
+
   it('binding twice is harmless and returns the emitter', () => {
     const emitter = new EventEmitter();
     assert.equal(bindEmitter(bindEmitter(emitter)), emitter);

@@ -240,48 +240,88 @@ export function createContextApi(carrier, boundary) {
 
   const ADDERS = ['on', 'addListener', 'once', 'prependListener', 'prependOnceListener'];
   const REMOVERS = ['off', 'removeListener'];
+  // once-style adders are built on the plain adder they correspond to.
+  const PLAIN_ADDER = { on: 'on', addListener: 'addListener', once: 'on', prependListener: 'prependListener', prependOnceListener: 'prependListener' };
   const BOUND = Symbol('mellea-context.boundListeners');
   const ADDING = Symbol('mellea-context.adding');
-  // Per prototype, the bound versions of its add/remove methods, shared by
-  // every emitter of that prototype: an HTTP server binds req and res on
-  // every request, and closures per emitter cost microseconds there.
+  // Per prototype, the bound versions of its methods, shared by every emitter
+  // of that prototype: an HTTP server binds req and res on every request, and
+  // closures, Maps and WeakMaps per emitter cost a fifth of its throughput
+  // (measured with bench/http.bench.mjs).
   const sharedByPrototype = new WeakMap();
 
-  function makeAdder(original) {
+  /** `listener` wrapped to run in the current scope; `once` removes itself first. */
+  function inScope(listener, event, once) {
+    const scope = current();
+    const wrapped = once
+      ? function onceInScope(...args) {
+          this.removeListener(event, wrapped);
+          return carrier.run(scope, Reflect.apply, listener, this, args);
+        }
+      : function listenerInScope(...args) {
+          return carrier.run(scope, Reflect.apply, listener, this, args);
+        };
+    // Node's EventEmitter finds a wrapper by its .listener on removal and
+    // unwraps it in listeners(), as it does for its own once() wrappers.
+    wrapped.listener = listener;
+    return wrapped;
+  }
+
+  /** Adders for Node-style emitters (they honour .listener): nothing per emitter. */
+  function makeNodeAdder(method, plainAdd) {
+    const once = method === 'once' || method === 'prependOnceListener';
     return function addBound(event, listener) {
-      // Node's once() calls this.on() with its own wrapper: adding inside an
-      // add must not wrap again, or removeListener(original) finds nothing.
+      if (typeof listener !== 'function') return plainAdd.call(this, event, listener);
+      plainAdd.call(this, event, inScope(listener, event, once));
+      return this;
+    };
+  }
+
+  /** Adders for other emitters: wrappers remembered per emitter for removal. */
+  function makeGenericAdder(original) {
+    return function addBound(event, listener) {
+      // An emitter whose once() calls this.on() must not wrap twice.
       if (this[ADDING] === true || typeof listener !== 'function') return original.call(this, event, listener);
-      const inScope = bind(listener);
-      // event name -> WeakMap(original listener -> wrapped), for removal.
+      const wrapped = inScope(listener, event, false);
       const byEvent = this[BOUND] ?? (this[BOUND] = new Map());
       let byListener = byEvent.get(event);
       if (byListener === undefined) byEvent.set(event, (byListener = new WeakMap()));
-      byListener.set(listener, inScope);
+      byListener.set(listener, wrapped);
       this[ADDING] = true;
       try {
-        return original.call(this, event, inScope);
+        return original.call(this, event, wrapped);
       } finally {
         this[ADDING] = false;
       }
     };
   }
 
-  function makeRemover(original) {
+  function makeGenericRemover(original) {
     return function removeBound(event, listener) {
-      const inScope = this[BOUND]?.get(event)?.get(listener);
-      return original.call(this, event, inScope ?? listener);
+      const wrapped = this[BOUND]?.get(event)?.get(listener);
+      return original.call(this, event, wrapped ?? listener);
     };
   }
 
-  function boundMethodsOf(proto) {
-    let shared = sharedByPrototype.get(proto);
-    if (shared !== undefined) return shared;
-    shared = {};
-    for (const method of ADDERS) if (typeof proto?.[method] === 'function') shared[method] = makeAdder(proto[method]);
-    for (const method of REMOVERS) if (typeof proto?.[method] === 'function') shared[method] = makeRemover(proto[method]);
-    if (proto !== null) sharedByPrototype.set(proto, shared);
-    return shared;
+  function isNodeStyle(emitter) {
+    return typeof emitter.rawListeners === 'function' && typeof emitter.removeListener === 'function';
+  }
+
+  function boundMethodsOf(proto, nodeStyle) {
+    const cached = sharedByPrototype.get(proto);
+    if (cached !== undefined && cached.nodeStyle === nodeStyle) return cached.methods;
+    const methods = {};
+    for (const method of ADDERS) {
+      const plain = proto?.[PLAIN_ADDER[method]];
+      if (typeof proto?.[method] !== 'function') continue;
+      if (nodeStyle && typeof plain === 'function') methods[method] = makeNodeAdder(method, plain);
+      else methods[method] = makeGenericAdder(proto[method]);
+    }
+    if (!nodeStyle) {
+      for (const method of REMOVERS) if (typeof proto?.[method] === 'function') methods[method] = makeGenericRemover(proto[method]);
+    }
+    if (proto !== null) sharedByPrototype.set(proto, { nodeStyle, methods });
+    return methods;
   }
 
   function bindEmitter(emitter) {
@@ -289,18 +329,21 @@ export function createContextApi(carrier, boundary) {
       throw argumentError(ERR_INVALID_ARG_TYPE, `bindEmitter: expected an EventEmitter, got ${describeType(emitter)}`);
     }
     if (BOUND in emitter) return emitter;
+    const nodeStyle = isNodeStyle(emitter);
+    const proto = Object.getPrototypeOf(emitter);
+    const shared = boundMethodsOf(proto, nodeStyle);
+    // Own properties, not a prototype swap: Object.setPrototypeOf on req and
+    // res cut an HTTP server's throughput to a third (measured).
+    const methods = nodeStyle ? ADDERS : [...ADDERS, ...REMOVERS];
     emitter[BOUND] = undefined;
-    const shared = boundMethodsOf(Object.getPrototypeOf(emitter));
-    for (const method of ADDERS) {
+    for (const method of methods) {
       if (hasOwn.call(emitter, method)) {
-        if (typeof emitter[method] === 'function') emitter[method] = makeAdder(emitter[method]);
-      } else if (shared[method] !== undefined) {
-        emitter[method] = shared[method];
-      }
-    }
-    for (const method of REMOVERS) {
-      if (hasOwn.call(emitter, method)) {
-        if (typeof emitter[method] === 'function') emitter[method] = makeRemover(emitter[method]);
+        // The emitter overrides this method itself: wrap its own version.
+        const own = emitter[method];
+        if (typeof own !== 'function') continue;
+        if (REMOVERS.includes(method)) emitter[method] = makeGenericRemover(own);
+        else if (nodeStyle && !hasOwn.call(emitter, PLAIN_ADDER[method])) emitter[method] = makeNodeAdder(method, own);
+        else emitter[method] = makeGenericAdder(own);
       } else if (shared[method] !== undefined) {
         emitter[method] = shared[method];
       }
