@@ -12,7 +12,10 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
-const VARIANTS = ['none', 'floor', 'mellea'];
+// HTTP_BENCH_VARIANTS adds diagnostic variants (comma-separated):
+//   ctx-mixin  floor's handler with withContext instead of als.run
+//   ctx-pino   that, logging through pinoOptions() instead of the mixin
+const VARIANTS = ['none', 'floor', 'mellea', ...(process.env.HTTP_BENCH_VARIANTS ?? '').split(',').filter(Boolean)];
 const seconds = Number(process.argv[2] ?? 5);
 const rounds = Number(process.argv[3] ?? 3);
 
@@ -42,6 +45,18 @@ async function serve(variant) {
       const id = randomUUID();
       res.setHeader('x-request-id', id);
       als.run({ request_id: id }, () => {
+        log.info('request');
+        res.end('ok');
+      });
+    };
+  } else if (variant === 'ctx-mixin' || variant === 'ctx-pino') {
+    const { withContext, getCurrentContext, generateRequestId } = await import('mellea-context');
+    const { pinoOptions } = await import('mellea-context/pino');
+    const log = variant === 'ctx-pino' ? pino({ ...pinoOptions() }, dest) : pino({ mixin: () => ({ ...getCurrentContext() }) }, dest);
+    handler = (req, res) => {
+      const id = generateRequestId();
+      res.setHeader('x-request-id', id);
+      withContext({ request_id: id }, () => {
         log.info('request');
         res.end('ok');
       });

@@ -8,6 +8,7 @@
 // The request's emitters are bound to the scope, because node:http emits
 // 'data', 'end' and 'finish' in the socket's async context, not the one the
 // handler ran in (nodejs/node#41285).
+import { IncomingMessage, ServerResponse } from 'node:http';
 import { api, internals } from './node/runtime.js';
 import { Scope } from './core/scope.js';
 import { argumentError, describeType } from './core/errors.js';
@@ -19,7 +20,18 @@ export { injectHeaders, extractHeaders } from './propagation/inject.js';
 export { REQUEST_ID_PATTERN };
 
 const { current, resolve, registry, carrier } = internals;
-const { generateRequestId, bindEmitter } = api;
+const { generateRequestId } = api;
+
+// Listeners added to req and res inside the request's scope (req.on('data'),
+// res.on('finish'), ...) run in that scope (nodejs/node#41285): bound once per
+// prototype when the first integration is created, not per request.
+let listenersBound = false;
+function bindRequestListeners() {
+  if (listenersBound) return;
+  listenersBound = true;
+  internals.bindPrototypeListeners(IncomingMessage.prototype);
+  internals.bindPrototypeListeners(ServerResponse.prototype);
+}
 const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const REQUEST_ID_INDEX = registry.lookup('request_id').index;
 const OPTION_NAMES = ['headerName', 'trustInbound', 'echo', 'fields', 'onError'];
@@ -126,8 +138,6 @@ function echoId(res, name, scope) {
 }
 
 function enterHandler(handler, self, req, res) {
-  bindEmitter(req);
-  bindEmitter(res);
   return handler.call(self, req, res);
 }
 
@@ -139,6 +149,7 @@ export function withRequestContext(handler, options) {
     throw argumentError('ERR_INVALID_ARG_TYPE', `withRequestContext: handler must be a function, got ${describeType(handler)}`);
   }
   const { scopeFor, header, echo } = compile(options, 'withRequestContext');
+  bindRequestListeners();
   return function requestWithContext(req, res) {
     const scope = scopeFor(req);
     if (echo) echoId(res, header, scope);
@@ -147,14 +158,13 @@ export function withRequestContext(handler, options) {
 }
 
 function enterNext(req, res, next) {
-  bindEmitter(req);
-  bindEmitter(res);
   next();
 }
 
 /** Express/Connect middleware: app.use(contextMiddleware(options)), first in the chain. */
 export function contextMiddleware(options) {
   const { scopeFor, header, echo } = compile(options, 'contextMiddleware');
+  bindRequestListeners();
   return function melleaContext(req, res, next) {
     const scope = scopeFor(req);
     if (echo) echoId(res, header, scope);
@@ -177,6 +187,7 @@ export function fastifyContext(fastify, options, done) {
     return;
   }
   const { scopeFor, header, echo } = compiled;
+  bindRequestListeners();
   fastify.addHook('onRequest', function melleaContext(request, reply, next) {
     const scope = scopeFor(request.raw);
     if (echo) reply.header(header, scope.values[REQUEST_ID_INDEX]);

@@ -142,8 +142,15 @@ export function pinoOptions(options) {
       return base;
     }
     const chindings = this === undefined ? '' : chindingsOf(this);
-    const fragment =
-      scope === lastScope && chindings === lastChindings && fields.length === lastFieldCount ? lastFragment : fragmentFor(scope, chindings);
+    let fragment;
+    if (scope === lastScope && chindings === lastChindings && fields.length === lastFieldCount) {
+      fragment = lastFragment;
+    } else {
+      fragment = fragmentFor(scope, chindings);
+      // A new scope: rebuild the time text below without comparing the two
+      // fragments' contents (they share a long prefix; identity is enough).
+      cachedFragment = undefined;
+    }
     lineScope = scope;
     lineBase = base;
     lineFragment = fragment;

@@ -244,6 +244,7 @@ export function createContextApi(carrier, boundary) {
   const PLAIN_ADDER = { on: 'on', addListener: 'addListener', once: 'on', prependListener: 'prependListener', prependOnceListener: 'prependListener' };
   const BOUND = Symbol('mellea-context.boundListeners');
   const ADDING = Symbol('mellea-context.adding');
+  const MARK = Symbol('mellea-context.bound');
   // Per prototype, the bound versions of its methods, shared by every emitter
   // of that prototype: an HTTP server binds req and res on every request, and
   // closures, Maps and WeakMaps per emitter cost a fifth of its throughput
@@ -324,26 +325,59 @@ export function createContextApi(carrier, boundary) {
     return methods;
   }
 
+  /**
+   * Makes every emitter of `proto` (and of prototypes inheriting from it) run
+   * a listener in the scope that was current when it was added, when one was.
+   * One change per prototype instead of bindEmitter per object: the HTTP
+   * integrations use it for IncomingMessage and ServerResponse, where writing
+   * methods onto each req and res cost an HTTP server ~9% of its throughput
+   * (bench/http.bench.mjs). Listeners added outside any scope are not wrapped.
+   */
+  function bindPrototypeListeners(proto) {
+    if (hasOwn.call(proto, MARK)) return;
+    const originals = {};
+    for (const method of ADDERS) originals[method] = proto[method];
+    for (const method of ADDERS) {
+      const original = originals[method];
+      const plain = originals[PLAIN_ADDER[method]];
+      if (typeof original !== 'function' || typeof plain !== 'function') continue;
+      const once = method === 'once' || method === 'prependOnceListener';
+      Object.defineProperty(proto, method, {
+        value: function addInScope(event, listener) {
+          if (typeof listener !== 'function' || carrier.getStore() === undefined) return original.call(this, event, listener);
+          plain.call(this, event, inScope(listener, event, once));
+          return this;
+        },
+        writable: true,
+        configurable: true,
+      });
+    }
+    // bindEmitter on such an emitter has nothing left to do.
+    Object.defineProperty(proto, MARK, { value: true });
+  }
+
   function bindEmitter(emitter) {
     if (emitter === null || typeof emitter !== 'object' || typeof emitter.on !== 'function') {
       throw argumentError(ERR_INVALID_ARG_TYPE, `bindEmitter: expected an EventEmitter, got ${describeType(emitter)}`);
     }
-    if (BOUND in emitter) return emitter;
     const nodeStyle = isNodeStyle(emitter);
-    const proto = Object.getPrototypeOf(emitter);
-    const shared = boundMethodsOf(proto, nodeStyle);
+    const shared = boundMethodsOf(Object.getPrototypeOf(emitter), nodeStyle);
+    // Already bound? (No marker property: every property written to req and
+    // res per request costs an HTTP server throughput, so write only methods.)
+    if ((shared.on !== undefined && emitter.on === shared.on) || emitter[MARK] === true) return emitter;
     // Own properties, not a prototype swap: Object.setPrototypeOf on req and
     // res cut an HTTP server's throughput to a third (measured).
     const methods = nodeStyle ? ADDERS : [...ADDERS, ...REMOVERS];
-    emitter[BOUND] = undefined;
     for (const method of methods) {
       if (hasOwn.call(emitter, method)) {
-        // The emitter overrides this method itself: wrap its own version.
+        // The emitter overrides this method itself: wrap its own version,
+        // and mark the emitter, since its on() is not the shared one.
         const own = emitter[method];
         if (typeof own !== 'function') continue;
         if (REMOVERS.includes(method)) emitter[method] = makeGenericRemover(own);
         else if (nodeStyle && !hasOwn.call(emitter, PLAIN_ADDER[method])) emitter[method] = makeNodeAdder(method, own);
         else emitter[method] = makeGenericAdder(own);
+        if (emitter[MARK] !== true) Object.defineProperty(emitter, MARK, { value: true });
       } else if (shared[method] !== undefined) {
         emitter[method] = shared[method];
       }
@@ -455,6 +489,6 @@ export function createContextApi(carrier, boundary) {
     storeStats,
     ContextFieldError,
   };
-  const internals = { EMPTY, registry, fields, current, resolve, snapshotOf, handleOf, withHandle, jsonOf, boundary, carrier, ROOT };
+  const internals = { bindPrototypeListeners, EMPTY, registry, fields, current, resolve, snapshotOf, handleOf, withHandle, jsonOf, boundary, carrier, ROOT };
   return { api, internals };
 }

@@ -60,10 +60,22 @@ export class Boundary {
 
   /** Writes `text` as UTF-8 at `offset` in the I/O buffer; returns the bytes written. */
   writeText(text, offset) {
-    this.reserve(offset + text.length * 3);
+    const length = text.length;
+    this.reserve(offset + length * 3);
     const heap = this.heap();
     const start = this.ptr + offset;
-    return encoder.encodeInto(text, heap.subarray(start, start + text.length * 3)).written;
+    // Short ASCII (ids, model names) is copied by hand: encodeInto and the
+    // subarray it needs cost more than the copy for a few dozen bytes.
+    if (length <= 64) {
+      let i = 0;
+      for (; i < length; i++) {
+        const c = text.charCodeAt(i);
+        if (c >= 0x80) break;
+        heap[start + i] = c;
+      }
+      if (i === length) return length;
+    }
+    return encoder.encodeInto(text, heap.subarray(start, start + length * 3)).written;
   }
 
   /**
