@@ -52,30 +52,37 @@ export function createContextApi(carrier, boundary) {
    * object) in full, then builds the child of `parent` they describe.
    */
   function makeScope(parent, names, values) {
-    const mark = ++stamp;
+    const n = names.length;
+    // One name cannot be given twice: skip the bookkeeping (the usual case).
+    const mark = n > 1 ? ++stamp : 0;
+    const byName = registry.byName;
     const scopeValues = parent.values.slice();
-    for (let i = 0; i < names.length; i++) {
-      const field = registry.lookup(names[i]);
+    for (let i = 0; i < n; i++) {
+      const field = byName.get(names[i]);
       // Unknown names are reported first and all together, as mellea does.
       if (field === undefined) throw unknownFields(names.filter((name) => registry.lookup(name) === undefined));
-      if (seen[field.index] === mark) {
-        throwUnknownIn(names);
-        throw new ContextFieldError(
-          ERR_INVALID_VALUE,
-          `Invalid value for ${field.name}: given twice (as ${field.name} and ${field.alias})`,
-          field.name,
-        );
+      if (mark !== 0) {
+        if (seen[field.index] === mark) {
+          throwUnknownIn(names);
+          throw new ContextFieldError(
+            ERR_INVALID_VALUE,
+            `Invalid value for ${field.name}: given twice (as ${field.name} and ${field.alias})`,
+            field.name,
+          );
+        }
+        seen[field.index] = mark;
       }
-      seen[field.index] = mark;
       const value = values[i];
       if (value === undefined || value === null) {
         scopeValues[field.index] = undefined;
       } else {
-        try {
-          registry.check(field, value);
-        } catch (error) {
-          throwUnknownIn(names);
-          throw error;
+        if (!registry.isPlainValid(field, value)) {
+          try {
+            registry.check(field, value);
+          } catch (error) {
+            throwUnknownIn(names);
+            throw error;
+          }
         }
         scopeValues[field.index] = value;
       }

@@ -75,6 +75,22 @@ export class Registry {
   }
 
   /**
+   * True when `value` is a valid string of printable ASCII within the limit
+   * (ids and model names): valid by construction, no crossing into wasm.
+   * False means "check it fully", not "invalid".
+   */
+  isPlainValid(field, value) {
+    if (field.typeCode !== 0 || typeof value !== 'string') return false;
+    const length = value.length;
+    if (length === 0 || length > this.maxValueBytes) return false;
+    for (let i = 0; i < length; i++) {
+      const c = value.charCodeAt(i);
+      if (c < 0x20 || c > 0x7e) return false;
+    }
+    return true;
+  }
+
+  /**
    * Checks `value` for `field`; returns nothing, throws ContextFieldError.
    * Strings of printable ASCII within the limit are valid by construction, so
    * they are accepted here without crossing into wasm (the hot path: ids and
