@@ -14,7 +14,7 @@ import {
   ready,
   withContext,
 } from 'mellea-context';
-import { currentJson } from './helpers/internals.mjs';
+import { currentJson, internals, storedJson } from './helpers/internals.mjs';
 
 describe('getters', () => {
   it('default to undefined outside any scope', () => {
@@ -70,9 +70,38 @@ describe('getCurrentContext', () => {
 
   it('matches the JSON the C++ store serializes for the scope', () => {
     withContext({ model_id: 'gränite "x"', session_id: 's 1', sampling_iteration: 7 }, () => {
-      assert.equal(currentJson(), JSON.stringify({ session_id: 's 1', model_id: 'gränite "x"', sampling_iteration: 7 }));
+      assert.equal(storedJson(), JSON.stringify({ session_id: 's 1', model_id: 'gränite "x"', sampling_iteration: 7 }));
+      assert.equal(currentJson(), storedJson());
       assert.deepEqual(JSON.parse(currentJson()), getCurrentContext());
     });
+  });
+
+  it('plain values are serialized in JS byte for byte as the C++ store does', () => {
+    const printable = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)).join('');
+    let compared = 0;
+    for (let round = 0; round < 300; round++) {
+      const pick = (n) => Array.from({ length: 1 + ((round * 7 + n) % 40) }, (_, k) => printable[(round * 31 + k * 17 + n) % printable.length]).join('');
+      const fields = { session_id: pick(1), model_id: pick(2), sampling_iteration: (round * 7919) % 2 ** 31 };
+      if (round % 3 === 0) delete fields.model_id;
+      if (round % 5 === 0) fields.request_id = pick(3);
+      withContext(fields, () => {
+        const scope = internals.current();
+        const plain = internals.plainJsonOf(scope);
+        assert.equal(currentJson(), storedJson());
+        if (plain !== undefined) {
+          assert.equal(plain, storedJson());
+          compared++;
+        }
+      });
+    }
+    assert.ok(compared > 100, `only ${compared} plain scopes compared`);
+    // Anything that needs escaping or is not ASCII goes to the C++ store.
+    for (const tricky of ['a"b', 'back\\slash', 'é', 'line\u2028sep', '😀']) {
+      withContext({ session_id: tricky }, () => {
+        assert.equal(internals.plainJsonOf(internals.current()), undefined);
+        assert.equal(currentJson(), JSON.stringify({ session_id: tricky }));
+      });
+    }
   });
 });
 

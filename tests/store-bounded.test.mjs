@@ -6,7 +6,7 @@ import { it } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { bind, generateRequestId, getCurrentContext, storeStats, withContext } from 'mellea-context';
-import { currentJson } from './helpers/internals.mjs';
+import { storedJson } from './helpers/internals.mjs';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc');
@@ -23,8 +23,8 @@ async function settle() {
 it('a million scopes leave the store bounded and a held scope intact', async () => {
   const heldFields = { session_id: 'held-session', request_id: generateRequestId(), model_id: 'granite', sampling_iteration: 7 };
   const readHeld = withContext(heldFields, () => {
-    currentJson(); // store it in the C++ store before the million others come
-    return bind(() => [getCurrentContext(), currentJson()]);
+    storedJson(); // store it in the C++ store before the million others come
+    return bind(() => [getCurrentContext(), storedJson()]);
   });
 
   await settle();
@@ -34,7 +34,7 @@ it('a million scopes leave the store bounded and a held scope intact', async () 
   // 600,000 synchronous scopes, each serialized through the C++ store.
   for (let i = 0; i < 600_000; i++) {
     withContext({ request_id: generateRequestId(), sampling_iteration: i % 5 }, () => {
-      if (i % 3 === 0) currentJson();
+      if (i % 3 === 0) storedJson();
     });
     if (i % 100_000 === 0) liveSeen.push(storeStats().liveScopes);
   }
@@ -43,7 +43,7 @@ it('a million scopes leave the store bounded and a held scope intact', async () 
     await Promise.all(Array.from({ length: 10_000 }, () =>
       withContext({ session_id: generateRequestId() }, async () => {
         await null;
-        currentJson();
+        storedJson();
       })));
     liveSeen.push(storeStats().liveScopes);
   }
@@ -52,7 +52,7 @@ it('a million scopes leave the store bounded and a held scope intact', async () 
   for (let batch = 0; batch < 20; batch++) {
     for (let i = 0; i < 10_000; i++) {
       dropped.push(withContext({ request_id: generateRequestId() }, async () => {
-        currentJson();
+        storedJson();
         await new Promise(() => {});
       }));
     }

@@ -11,7 +11,7 @@ import {
   getSessionId,
   withContext,
 } from 'mellea-context';
-import { currentJson } from './helpers/internals.mjs';
+import { storedJson } from './helpers/internals.mjs';
 
 /** Asserts `fields` is refused with `code`, without running fn or changing the scope. */
 function refused(fields, code, pattern) {
@@ -34,7 +34,7 @@ function refused(fields, code, pattern) {
   assert.deepEqual(getCurrentContext(), {});
   // The module works normally afterwards.
   withContext({ session_id: 'after', sampling_iteration: 1 }, () => {
-    assert.equal(currentJson(), '{"session_id":"after","sampling_iteration":1}');
+    assert.equal(storedJson(), '{"session_id":"after","sampling_iteration":1}');
   });
 }
 
@@ -80,18 +80,18 @@ describe('strings', () => {
   });
   it('lone surrogates are refused, not silently corrupted', () => {
     for (const bad of ['a\uD800b', '\uDC00', 'x\uD83D']) refused({ session_id: bad }, INVALID, /lone surrogate/);
-    withContext({ session_id: 'ok😀' }, () => assert.equal(currentJson(), '{"session_id":"ok😀"}'));
+    withContext({ session_id: 'ok😀' }, () => assert.equal(storedJson(), '{"session_id":"ok😀"}'));
   });
   it('non-ASCII printable text is accepted and serialized exactly', () => {
     withContext({ model_id: 'grânite-4.0 «β» 模型' }, () => {
-      assert.equal(JSON.parse(currentJson()).model_id, 'grânite-4.0 «β» 模型');
+      assert.equal(JSON.parse(storedJson()).model_id, 'grânite-4.0 «β» 模型');
     });
   });
 });
 
 describe('integers', () => {
   it('sampling_iteration accepts 0..2^31-1 only', () => {
-    withContext({ sampling_iteration: 2 ** 31 - 1 }, () => assert.equal(JSON.parse(currentJson()).sampling_iteration, 2 ** 31 - 1));
+    withContext({ sampling_iteration: 2 ** 31 - 1 }, () => assert.equal(JSON.parse(storedJson()).sampling_iteration, 2 ** 31 - 1));
     refused({ sampling_iteration: 2 ** 31 }, INVALID, /from 0 to 2147483647/);
     refused({ sampling_iteration: -1 }, INVALID, /from 0 to 2147483647/);
   });
@@ -141,7 +141,7 @@ describe('arguments', () => {
     const fields = { session_id: 'x'.repeat(100) };
     withContext(fields, () => {});
     withContext(fields, () => {}); // now cached
-    const readLater = withContext(fields, () => bind(() => currentJson()));
+    const readLater = withContext(fields, () => bind(() => storedJson()));
     try {
       configure({ maxValueBytes: 64 });
       // A scope accepted before the change still serializes in the C++ store.
@@ -150,7 +150,7 @@ describe('arguments', () => {
       withContext({ session_id: 'é'.repeat(32) }, () => {});
       refused({ session_id: 'é'.repeat(33) }, INVALID, /at most 64/);
       configure({ maxValueBytes: 1024 });
-      withContext({ session_id: 'y'.repeat(1000) }, () => assert.equal(JSON.parse(currentJson()).session_id.length, 1000));
+      withContext({ session_id: 'y'.repeat(1000) }, () => assert.equal(JSON.parse(storedJson()).session_id.length, 1000));
     } finally {
       configure({ maxValueBytes: 256 });
     }
@@ -161,10 +161,10 @@ describe('arguments', () => {
       // JSON escapes each backslash as two bytes: the output outgrows the
       // buffer the input needed, so the core moves it.
       const big = { session_id: '\\'.repeat(65536), request_id: '"'.repeat(65536), model_id: '\\'.repeat(65536) };
-      withContext(big, () => assert.equal(currentJson(), JSON.stringify(big)));
+      withContext(big, () => assert.equal(storedJson(), JSON.stringify(big)));
       for (let i = 0; i < 3; i++) {
         const next = { session_id: `after-${i}`, model_id: 'ü'.repeat(30000 + i) };
-        withContext(next, () => assert.equal(currentJson(), JSON.stringify(next)));
+        withContext(next, () => assert.equal(storedJson(), JSON.stringify(next)));
       }
     } finally {
       configure({ maxValueBytes: 256 });

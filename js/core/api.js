@@ -462,12 +462,50 @@ export function createContextApi(carrier, boundary) {
   }
 
   /**
-   * Canonical JSON of the scope's fields, built in C++ once per scope: when
-   * the scope is stored, the core hands its JSON back in the same crossing.
+   * The JSON of a scope whose every value is its own JSON text (strings of
+   * printable ASCII without '"' and '\\', integers, booleans), or undefined.
+   * For such values the serializer has nothing to decide, and this
+   * concatenation gives the bytes the C++ serializer gives (tests compare the
+   * two). Measured on an HTTP service logging one line per request: storing
+   * each request's scope in wasm to serialize it cost more than a tenth of
+   * the service's throughput; this costs nothing measurable.
+   */
+  function plainJsonOf(scope) {
+    const values = scope.values;
+    let json = '';
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
+      if (value === undefined) continue;
+      let text;
+      if (typeof value === 'string') {
+        for (let k = 0; k < value.length; k++) {
+          const c = value.charCodeAt(k);
+          if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return undefined;
+        }
+        text = `"${value}"`;
+      } else {
+        text = `${value}`; // integers are safe integers, booleans true/false
+      }
+      json += `${json === '' ? '{"' : ',"'}${fields[i].name}":${text}`;
+    }
+    return json === '' ? '{}' : `${json}}`;
+  }
+
+  /**
+   * Canonical JSON of the scope's fields, made once per scope: by
+   * plainJsonOf when the values need no escaping, otherwise by the C++ store
+   * (which hands it back in the same crossing that stores the scope).
    */
   function jsonOf(scope) {
     if (scope.json !== undefined) return scope.json;
     if (isEmpty(scope)) return (scope.json = '{}');
+    const plain = plainJsonOf(scope);
+    if (plain !== undefined) return (scope.json = plain);
+    return (scope.json = storedJsonOf(scope));
+  }
+
+  /** The scope's JSON as the C++ store serializes it (stores the scope). */
+  function storedJsonOf(scope) {
     let json;
     if (scope.handle !== 0) json = boundary.scopeJson(scope.handle);
     if (json === undefined) {
@@ -475,7 +513,6 @@ export function createContextApi(carrier, boundary) {
       handleOf(scope);
       json = boundary.createdScopeJson() ?? boundary.scopeJson(scope.handle);
     }
-    scope.json = json;
     return json;
   }
 
@@ -496,6 +533,6 @@ export function createContextApi(carrier, boundary) {
     storeStats,
     ContextFieldError,
   };
-  const internals = { bindPrototypeListeners, EMPTY, registry, fields, current, resolve, snapshotOf, handleOf, withHandle, jsonOf, boundary, carrier, ROOT };
+  const internals = { bindPrototypeListeners, EMPTY, registry, fields, current, resolve, snapshotOf, handleOf, withHandle, jsonOf, storedJsonOf, plainJsonOf, boundary, carrier, ROOT };
   return { api, internals };
 }
