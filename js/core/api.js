@@ -105,6 +105,26 @@ export function createContextApi(carrier, boundary) {
   }
 
   /**
+   * The remembered child whose fields are exactly `input`'s own fields, in
+   * order, with === values; walks the input with for-in, which allocates
+   * nothing (Object.keys and a values array cost as much as the rest of a hit).
+   */
+  function findRecent(recent, input) {
+    outer: for (let e = 0; e < recent.length; e++) {
+      const known = recent[e];
+      const names = known.names;
+      const values = known.values;
+      let i = 0;
+      for (const name in input) {
+        if (i >= names.length || name !== names[i] || input[name] !== values[i] || !hasOwn.call(input, name)) continue outer;
+        i++;
+      }
+      if (i === names.length) return known.scope;
+    }
+    return undefined;
+  }
+
+  /**
    * The scope `withContext(input)` enters under `parent`. A sampling loop
    * re-enters the same few scopes, so each parent remembers the last few
    * children it made, matched by field names and values compared with ===
@@ -117,17 +137,33 @@ export function createContextApi(carrier, boundary) {
     if (input === null || typeof input !== 'object' || Array.isArray(input)) {
       throw argumentError(ERR_INVALID_ARG_TYPE, `withContext: fields must be an object or a session id string, got ${describeType(input)}`);
     }
-    const names = Object.keys(input);
-    const n = names.length;
-    if (n === 0) return parent;
-    // Read each value once: a getter may answer differently on a second read.
-    const values = new Array(n);
-    for (let i = 0; i < n; i++) values[i] = input[names[i]];
     const kids = kidsOf(parent);
     const recent = kids.recent;
-    for (let i = 0; i < recent.length; i++) {
-      const known = recent[i];
-      if (sameFields(known.names, known.values, names, values)) return known.scope;
+    if (recent.length > 0) {
+      const known = findRecent(recent, input);
+      if (known !== undefined) return known;
+    }
+    // Read each value once: a getter may answer differently on a second read.
+    let names;
+    let values;
+    let count = 0;
+    let firstName;
+    let firstValue;
+    for (const name in input) {
+      if (!hasOwn.call(input, name)) continue;
+      if (++count > 1) break;
+      firstName = name;
+      firstValue = input[name];
+    }
+    if (count === 0) return parent;
+    if (count === 1) {
+      // One field (a fresh request id, a sampling iteration): no Object.keys.
+      names = [firstName];
+      values = [firstValue];
+    } else {
+      names = Object.keys(input);
+      values = new Array(names.length);
+      for (let i = 0; i < names.length; i++) values[i] = input[names[i]];
     }
     const scope = makeScope(parent, names, values);
     // The last miss lives in three slots rather than one object: a fresh
