@@ -78,14 +78,19 @@ for (const name of ['getCurrentContext()', 'getSessionId()', 'getModelId()', 'ge
   ok = report(`${name} vs als.getStore()`, reads[name], getStore, 1.5) && ok;
 }
 
-console.log('# core: a request scope end to end (create with a fresh id, read, store in C++, serialize)');
+console.log('# core: a request scope end to end (create with a fresh id, read, serialize)');
 const lifecycle = measure({
   'withContext + getCurrentContext': (n) => {
     for (let i = 0; i < n; i++) consume(withContext({ request_id: IDS[i & MASK], session_id: 's-1' }, getCurrentContext));
   },
-  'withContext + C++ JSON (store + serialize + decode)': (n) => {
+  'withContext + its JSON, plain ASCII values (JS concatenation)': (n) => {
     for (let i = 0; i < n; i++) {
       consume(withContext({ request_id: IDS[i & MASK], session_id: 's-1' }, () => internals.jsonOf(internals.current())));
+    }
+  },
+  'withContext + its JSON, a non-ASCII value (C++ store: store, serialize, decode)': (n) => {
+    for (let i = 0; i < n; i++) {
+      consume(withContext({ request_id: IDS[i & MASK], session_id: 'sé-1' }, () => internals.jsonOf(internals.current())));
     }
   },
   'JSON.stringify of the same fields (reference)': (n) => {

@@ -6,7 +6,7 @@
 //   floor     (b) hand-rolled: AsyncLocalStorage.run, a random id, the
 //                 x-request-id header, a pino mixin returning a copy of the store
 //   mellea    withRequestContext + mellea-context/pino pinoOptions()
-// Usage: node bench/http.bench.mjs [seconds per run, default 5] [rounds, default 3]
+// Usage: node bench/http.bench.mjs [seconds per run, default 4] [rounds, default 5]
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -16,8 +16,8 @@ import autocannon from 'autocannon';
 //   ctx-mixin  floor's handler with withContext instead of als.run
 //   ctx-pino   that, logging through pinoOptions() instead of the mixin
 const VARIANTS = ['none', 'floor', 'mellea', ...(process.env.HTTP_BENCH_VARIANTS ?? '').split(',').filter(Boolean)];
-const seconds = Number(process.argv[2] ?? 5);
-const rounds = Number(process.argv[3] ?? 3);
+const seconds = Number(process.argv[2] ?? 4);
+const rounds = Number(process.argv[3] ?? 5);
 
 if (process.env.BENCH_SERVER) {
   await serve(process.env.BENCH_SERVER);
