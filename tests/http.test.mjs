@@ -228,3 +228,41 @@ test('options are validated at construction with stable codes', async () => {
   fastify.register(fastifyContext, { headername: 'x' });
   await assert.rejects(fastify.ready(), { code: 'ERR_MELLEA_UNKNOWN_OPTION' });
 });
+
+test('node:http: listeners on req and res can be listed and removed as usual; listeners added outside a scope are untouched', async () => {
+  const seen = {};
+  let outsideListener;
+  const server = http.createServer(withRequestContext((req, res) => {
+    const onData = () => { seen.removedRan = true; };
+    const onEnd = () => {
+      seen.endScope = getRequestId();
+      res.end('ok');
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    seen.listed = req.listeners('end').includes(onEnd) && req.listeners('data').includes(onData);
+    req.removeListener('data', onData);
+    seen.dataAfterRemove = req.listenerCount('data');
+    req.resume();
+    seen.requestId = getRequestId();
+  }));
+  // A listener added with no scope current is the caller's own function.
+  server.on('request', (req) => {
+    outsideListener = () => {};
+    withContext({}, () => req.on('close', outsideListener));
+    seen.outsideIsOriginal = req.rawListeners('close').includes(outsideListener);
+  });
+  const { url, close } = await listen(server);
+  try {
+    const response = await request(`${url}/`, { method: 'POST', body: 'some body' });
+    assert.equal(response.status, 200);
+    assert.equal(seen.listed, true);
+    assert.equal(seen.dataAfterRemove, 0);
+    assert.equal(seen.removedRan, undefined);
+    assert.match(seen.requestId, FRESH_ID);
+    assert.equal(seen.endScope, seen.requestId);
+    assert.equal(seen.outsideIsOriginal, true);
+  } finally {
+    await close();
+  }
+});

@@ -387,7 +387,8 @@ export function createContextApi(carrier, boundary) {
       const once = method === 'once' || method === 'prependOnceListener';
       Object.defineProperty(proto, method, {
         value: function addInScope(event, listener) {
-          if (typeof listener !== 'function' || carrier.getStore() === undefined) return original.call(this, event, listener);
+          const store = carrier.getStore();
+          if (typeof listener !== 'function' || store === undefined || store === ROOT) return original.call(this, event, listener);
           plain.call(this, event, inScope(listener, event, once));
           return this;
         },
