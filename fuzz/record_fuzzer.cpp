@@ -15,6 +15,7 @@
 
 #include "core.h"
 #include "fields.h"
+#include "json_keys.h"
 #include "record.h"
 
 namespace {
@@ -25,26 +26,7 @@ using mellea::Status;
 #define CHECK(cond) \
   if (!(cond)) __builtin_trap()
 
-struct KeySax : nlohmann::json_sax<Json> {
-  std::vector<std::string> keys;
-  int depth = 0;
-  bool null() override { return true; }
-  bool boolean(bool) override { return true; }
-  bool number_integer(number_integer_t) override { return true; }
-  bool number_unsigned(number_unsigned_t) override { return true; }
-  bool number_float(number_float_t, const string_t&) override { return true; }
-  bool string(string_t&) override { return true; }
-  bool binary(binary_t&) override { return true; }
-  bool start_object(std::size_t) override { return ++depth, true; }
-  bool key(string_t& k) override {
-    if (depth == 1) keys.push_back(k);
-    return true;
-  }
-  bool end_object() override { return --depth, true; }
-  bool start_array(std::size_t) override { return ++depth, true; }
-  bool end_array() override { return --depth, true; }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
-};
+using KeySax = mellea_test::KeySax;
 
 void AddEntry(std::vector<uint8_t>* buf, int field, mellea::FieldType type, const std::string& payload) {
   buf->push_back(static_cast<uint8_t>(field));

@@ -32,6 +32,15 @@ function clearAfterTask(carrier, generation) {
   });
 }
 
+/**
+ * enterWith for both carriers: inside run() the override ends with the run;
+ * only a top-level one needs clearing (and only the latest top-level one counts).
+ */
+function enterOverride(carrier, store) {
+  carrier.override = store;
+  if (carrier.depth === 0) clearAfterTask(carrier, ++carrier.generation);
+}
+
 export class StackCarrier {
   constructor() {
     this.override = NONE;
@@ -58,10 +67,7 @@ export class StackCarrier {
   }
 
   enterWith(store) {
-    this.override = store;
-    // Inside run() the override ends with the run; only a top-level one
-    // needs clearing (and only the latest top-level one counts).
-    if (this.depth === 0) clearAfterTask(this, ++this.generation);
+    enterOverride(this, store);
   }
 }
 
@@ -93,10 +99,7 @@ export class AsyncContextCarrier {
   }
 
   enterWith(store) {
-    this.override = store;
-    // Inside run() the override ends with the run; only a top-level one
-    // needs clearing (and only the latest top-level one counts).
-    if (this.depth === 0) clearAfterTask(this, ++this.generation);
+    enterOverride(this, store);
   }
 }
 

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "../../fuzz/json_keys.h"
+
 #include "core.h"
 #include "sha256.h"
 
@@ -17,27 +19,7 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-// Top-level keys in order, duplicates included (nlohmann's parse would merge them).
-struct KeySax : nlohmann::json_sax<Json> {
-  std::vector<std::string> keys;
-  int depth = 0;
-  bool null() override { return true; }
-  bool boolean(bool) override { return true; }
-  bool number_integer(number_integer_t) override { return true; }
-  bool number_unsigned(number_unsigned_t) override { return true; }
-  bool number_float(number_float_t, const string_t&) override { return true; }
-  bool string(string_t&) override { return true; }
-  bool binary(binary_t&) override { return true; }
-  bool start_object(std::size_t) override { return ++depth, true; }
-  bool key(string_t& k) override {
-    if (depth == 1) keys.push_back(k);
-    return true;
-  }
-  bool end_object() override { return --depth, true; }
-  bool start_array(std::size_t) override { return ++depth, true; }
-  bool end_array() override { return --depth, true; }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override { return false; }
-};
+using KeySax = mellea_test::KeySax;
 
 std::vector<std::string> Keys(const std::string& line) {
   KeySax sax;
