@@ -17,7 +17,7 @@ if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   $SUDO apt-get update -qq
-  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 node -e 'const [major] = process.versions.node.split("."); if (+major < 20) { console.error(`setup: Node >= 20 needed, found ${process.version}`); process.exit(1); }'
