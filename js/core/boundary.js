@@ -18,6 +18,40 @@ const RECORD_TEXT_LIMIT = 32 << 20; // src/record.h kMaxRecordInputBytes
 const byteLength = globalThis.Buffer?.byteLength;
 const utf8Length = (text) => (byteLength !== undefined ? byteLength(text, 'utf8') : encoder.encode(text).length);
 
+/** UTF-8 bytes heap[start, end) as a string: Node's Buffer decoder reads the range in place. */
+function decodeUtf8(heap, start, end) {
+  return utf8Slice !== undefined ? utf8Slice.call(heap, start, end) : decoder.decode(heap.subarray(start, end));
+}
+
+function readU32(heap, at) {
+  return (heap[at] | (heap[at + 1] << 8) | (heap[at + 2] << 16) | (heap[at + 3] << 24)) >>> 0;
+}
+
+function writeU32(heap, at, value) {
+  heap[at] = value & 0xff;
+  heap[at + 1] = (value >>> 8) & 0xff;
+  heap[at + 2] = (value >>> 16) & 0xff;
+  heap[at + 3] = (value >>> 24) & 0xff;
+}
+
+/**
+ * Writes `text` as UTF-8 at absolute address `at` (room for 3 bytes per
+ * character must be reserved); returns the bytes written. Texts are mostly
+ * short ASCII (ids, model names, log messages): a plain loop beats creating
+ * a subarray for encodeInto (measured in bench/logging.bench.mjs); the first
+ * non-ASCII character hands the rest to encodeInto.
+ */
+function putText(heap, at, text) {
+  const length = text.length;
+  if (length > 256) return encoder.encodeInto(text, heap.subarray(at, at + length * 3)).written;
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x80) return i + encoder.encodeInto(text.slice(i), heap.subarray(at + i, at + length * 3)).written;
+    heap[at + i] = c;
+  }
+  return length;
+}
+
 export class CoreError extends Error {
   constructor(status, what) {
     super(`mellea-context core: ${what} failed with status ${status}`);
@@ -60,33 +94,29 @@ export class Boundary {
 
   /** Writes `text` as UTF-8 at `offset` in the I/O buffer; returns the bytes written. */
   writeText(text, offset) {
-    const length = text.length;
-    this.reserve(offset + length * 3);
-    const heap = this.heap();
-    const start = this.ptr + offset;
-    // Short ASCII (ids, model names) is copied by hand: encodeInto and the
-    // subarray it needs cost more than the copy for a few dozen bytes.
-    if (length <= 64) {
-      let i = 0;
-      for (; i < length; i++) {
-        const c = text.charCodeAt(i);
-        if (c >= 0x80) break;
-        heap[start + i] = c;
-      }
-      if (i === length) return length;
-    }
-    return encoder.encodeInto(text, heap.subarray(start, start + length * 3)).written;
+    this.reserve(offset + text.length * 3);
+    return putText(this.heap(), this.ptr + offset, text);
   }
 
   /**
-   * Reads `length` bytes of output. The core may have grown (moved) its
-   * buffer to fit the output, so the pointer is re-read and kept: writing
-   * through the old one would write into freed memory.
+   * Where the core left its output of `length` bytes. The core grows (moves)
+   * its I/O buffer itself when an output does not fit (Core::WriteOut), so
+   * the address is re-read and kept after every call that writes output:
+   * writing through the old one would write into freed memory.
    */
+  outputAt(length = 0) {
+    const ptr = this.m.ioPointer();
+    if (ptr !== this.ptr) {
+      this.ptr = ptr;
+      this.cap = Math.max(this.cap, length);
+    }
+    return ptr;
+  }
+
+  /** The `length` bytes of output the core left in the I/O buffer, as text. */
   readText(length) {
-    const start = this.m.ioPointer();
-    this.ptr = start;
-    return decoder.decode(this.heap().subarray(start, start + length));
+    const start = this.outputAt(length);
+    return decodeUtf8(this.heap(), start, start + length);
   }
 
   /** Validates one string value with the C++ rules; returns a Status. */
@@ -96,8 +126,9 @@ export class Boundary {
 
   /**
    * Stores a scope's values (array by field index, undefined = unset) in the
-   * C++ store, checked against the string limit they were accepted under. Returns a handle (> 0), or -status with badField() telling
-   * which field was refused.
+   * C++ store, checked against the string limit they were accepted under.
+   * Returns a handle (> 0), or -status with badField() telling which field
+   * was refused.
    */
   createScope(values, fields, maxValueBytes) {
     let offset = 0;
@@ -106,16 +137,12 @@ export class Boundary {
       if (value === undefined) continue;
       const field = fields[index];
       const text = field.type === 'string' ? value : field.type === 'integer' ? String(value) : value ? '1' : '0';
-      this.reserve(offset + 6 + text.length * 3);
       const written = this.writeText(text, offset + 6);
       const heap = this.heap();
       const at = this.ptr + offset;
       heap[at] = index;
       heap[at + 1] = field.typeCode;
-      heap[at + 2] = written & 0xff;
-      heap[at + 3] = (written >>> 8) & 0xff;
-      heap[at + 4] = (written >>> 16) & 0xff;
-      heap[at + 5] = (written >>> 24) & 0xff;
+      writeU32(heap, at + 2, written);
       offset += 6 + written;
     }
     return this.m.scopeCreate(offset, maxValueBytes);
@@ -127,14 +154,10 @@ export class Boundary {
    * Must be read before the next call into the core.
    */
   createdScopeJson() {
-    const start = this.m.ioPointer();
-    this.ptr = start;
+    const start = this.outputAt();
     const heap = this.heap();
-    const length = (heap[start] | (heap[start + 1] << 8) | (heap[start + 2] << 16) | (heap[start + 3] << 24)) >>> 0;
-    if (length === 0) return undefined;
-    return utf8Slice !== undefined
-      ? utf8Slice.call(heap, start + 4, start + 4 + length)
-      : decoder.decode(heap.subarray(start + 4, start + 4 + length));
+    const length = readU32(heap, start);
+    return length === 0 ? undefined : decodeUtf8(heap, start + 4, start + 4 + length);
   }
 
   badField() {
@@ -147,10 +170,6 @@ export class Boundary {
     if (result === -Status.STALE_HANDLE) return undefined;
     if (result < 0) throw new CoreError(-result, 'scopeJson');
     return this.readText(result);
-  }
-
-  releaseScope(handle) {
-    return -this.m.scopeRelease(handle);
   }
 
   liveScopes() {
@@ -174,8 +193,7 @@ export class Boundary {
     if (this.idsLeft === 0) {
       const length = this.m.requestIds(ID_BATCH);
       if (length < 0) throw new CoreError(-length, 'requestIds');
-      const start = this.m.ioPointer();
-      this.ptr = start;
+      const start = this.outputAt(length);
       this.ids.set(this.heap().subarray(start, start + length));
       this.idsLeft = ID_BATCH;
     }
@@ -189,52 +207,11 @@ export class Boundary {
   // record's texts go into the I/O buffer as UTF-8 behind a header of six
   // u32 lengths, the line comes back in the same buffer.
 
-  /** Writes a u32 little-endian at `at` (absolute heap address). */
-  writeU32(heap, at, value) {
-    heap[at] = value & 0xff;
-    heap[at + 1] = (value >>> 8) & 0xff;
-    heap[at + 2] = (value >>> 16) & 0xff;
-    heap[at + 3] = (value >>> 24) & 0xff;
-  }
-
-  /**
-   * The core may have grown (moved) its I/O buffer to hold an output of
-   * `length` bytes; later writes must go to the new place. Returns its address.
-   */
-  followRecordIo(length) {
-    const ptr = this.m.ioPointer();
-    if (ptr !== this.ptr) {
-      this.ptr = ptr;
-      this.cap = Math.max(this.cap, length);
-    }
-    return ptr;
-  }
-
-  /**
-   * Writes `text` as UTF-8 at absolute address `at`; returns the bytes
-   * written. Log texts are mostly short ASCII: a plain loop beats creating a
-   * subarray for encodeInto (measured in bench/logging.bench.mjs); the first
-   * non-ASCII character hands the rest to encodeInto.
-   */
-  putRecordText(heap, at, text) {
-    const length = text.length;
-    // (The view may reach past the reservation; encodeInto writes only the
-    // text's UTF-8 bytes, which the reservation holds.)
-    if (length > 256) return encoder.encodeInto(text, heap.subarray(at, at + length * 3)).written;
-    for (let i = 0; i < length; i++) {
-      const c = text.charCodeAt(i);
-      if (c >= 0x80) return i + encoder.encodeInto(text.slice(i), heap.subarray(at + i, at + length * 3)).written;
-      heap[at + i] = c;
-    }
-    return length;
-  }
-
-  /** The line or fragment the core left in the I/O buffer. */
-  readRecordOutput(length) {
-    const ptr = this.followRecordIo(length);
-    const heap = this.heap();
-    // Node's Buffer decoder reads straight from the range; elsewhere TextDecoder.
-    return utf8Slice !== undefined ? utf8Slice.call(heap, ptr, ptr + length) : decoder.decode(heap.subarray(ptr, ptr + length));
+  /** Section `n` of a record: its text at base+offset, its length in header slot n. */
+  putSection(heap, base, n, offset, text) {
+    const written = putText(heap, base + offset, text);
+    writeU32(heap, base + 4 * n, written);
+    return written;
   }
 
   /**
@@ -259,27 +236,17 @@ export class Boundary {
     const heap = this.heap();
     const base = this.ptr;
     let offset = RECORD_HEADER;
-    let written = this.putRecordText(heap, base + offset, timestamp);
-    this.writeU32(heap, base, written);
-    offset += written;
-    written = this.putRecordText(heap, base + offset, level);
-    this.writeU32(heap, base + 4, written);
-    offset += written;
-    written = this.putRecordText(heap, base + offset, message);
-    this.writeU32(heap, base + 8, written);
-    offset += written;
-    written = this.putRecordText(heap, base + offset, exception);
-    this.writeU32(heap, base + 12, written);
-    offset += written;
-    written = this.putRecordText(heap, base + offset, extra);
-    this.writeU32(heap, base + 16, written);
-    offset += written;
-    this.writeU32(heap, base + 20, redaction.length);
+    offset += this.putSection(heap, base, 0, offset, timestamp);
+    offset += this.putSection(heap, base, 1, offset, level);
+    offset += this.putSection(heap, base, 2, offset, message);
+    offset += this.putSection(heap, base, 3, offset, exception);
+    offset += this.putSection(heap, base, 4, offset, extra);
+    writeU32(heap, base + 20, redaction.length);
     if (redaction.length !== 0) heap.set(redaction, base + offset);
     offset += redaction.length;
     const result = this.m.formatRecord(handle, offset);
     if (result < 0) return result;
-    return this.readRecordOutput(result);
+    return this.readText(result);
   }
 
   /**
@@ -292,7 +259,7 @@ export class Boundary {
     this.heap().set(redaction, this.ptr);
     const result = this.m.scopeFragment(handle, redaction.length);
     if (result < 0) return result;
-    return this.readRecordOutput(result);
+    return this.readText(result);
   }
 
   // --- baggage ---
@@ -306,17 +273,16 @@ export class Boundary {
    */
   baggageExtract(header, fields) {
     const length = this.m.baggageExtract(this.writeText(header, 0));
-    this.syncIo();
+    const start = this.outputAt(length);
     const values = [];
     if (length < 4) return values;
     const heap = this.heap();
-    const start = this.m.ioPointer();
     const end = start + length - 4;
     let at = start;
     while (at + 6 <= end) {
       const index = heap[at];
-      const size = (heap[at + 2] | (heap[at + 3] << 8) | (heap[at + 4] << 16) | (heap[at + 5] << 24)) >>> 0;
-      const text = decoder.decode(heap.subarray(at + 6, at + 6 + size));
+      const size = readU32(heap, at + 2);
+      const text = decodeUtf8(heap, at + 6, at + 6 + size);
       at += 6 + size;
       const field = fields[index];
       if (field === undefined) continue;
@@ -341,17 +307,7 @@ export class Boundary {
   baggageInject(handle, existing) {
     const existingLength = existing.length === 0 ? 0 : this.writeText(existing, 0);
     const result = this.m.baggageInject(handle, existingLength);
-    this.syncIo();
+    this.outputAt(result);
     return result;
-  }
-
-  /**
-   * The core grows its I/O buffer itself when an output does not fit
-   * (Core::WriteOut), which moves it: follow it, or the next writeText would
-   * write into freed memory. The old capacity is a safe lower bound.
-   */
-  syncIo() {
-    const ptr = this.m.ioPointer();
-    if (ptr !== this.ptr) this.ptr = ptr;
   }
 }
