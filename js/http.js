@@ -10,7 +10,6 @@
 // handler ran in (nodejs/node#41285).
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { api, internals } from './node/runtime.js';
-import { Scope } from './core/scope.js';
 import { argumentError, describeType } from './core/errors.js';
 import { EMPTY, fieldsFromBaggage } from './propagation/baggage.js';
 import { readHeader } from './propagation/headers.js';
@@ -19,7 +18,7 @@ import { acceptInboundId, REQUEST_ID_PATTERN } from './propagation/request-id.js
 export { injectHeaders, extractHeaders } from './propagation/inject.js';
 export { REQUEST_ID_PATTERN };
 
-const { current, resolve, registry, carrier } = internals;
+const { current, resolve, childWith, registry, carrier } = internals;
 const { generateRequestId } = api;
 
 // Listeners added to req and res inside the request's scope (req.on('data'),
@@ -119,11 +118,8 @@ function compile(options, where, ignored) {
       id = generateRequestId();
       if (id.length > registry.maxValueBytes) id = id.slice(0, registry.maxValueBytes);
     }
-    // The id is valid by construction or by the rule above: no re-validation,
-    // and no cache lookup (a fresh id per request would only miss).
-    const values = parent.values.slice();
-    values[REQUEST_ID_INDEX] = id;
-    return new Scope(values, Math.max(parent.maxValueBytes, registry.maxValueBytes));
+    // The id is valid by construction or by the rule above.
+    return childWith(parent, REQUEST_ID_INDEX, id);
   }
 
   return { scopeFor, header, echo };

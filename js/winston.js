@@ -16,7 +16,6 @@ const hasOwn = Object.prototype.hasOwnProperty;
 export function winstonFormat(options) {
   const opts = checkOptions('winstonFormat', options, ['redact']);
   const redaction = parseRedaction('winstonFormat', opts.redact, registry);
-  const key = `log:o${redaction.key}`;
   return {
     options: {},
     transform(info) {
@@ -24,9 +23,7 @@ export function winstonFormat(options) {
       if (scope === undefined || info === null || typeof info !== 'object') return info;
       try {
         // The fields object is made once per scope and cached on it.
-        const memo = scope.memo;
-        let fields = memo !== undefined ? memo[key] : undefined;
-        if (fields === undefined) fields = fieldsOf(scope, redaction);
+        const fields = fieldsOf(scope, redaction);
         if (fields === EMPTY) return info;
         for (const name in fields) {
           if (!hasOwn.call(info, name)) info[name] = fields[name];

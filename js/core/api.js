@@ -50,6 +50,17 @@ export function createContextApi(carrier, boundary) {
   }
 
   /**
+   * `parent` with field `index` set to `value`, which the caller made valid
+   * by construction (a generated request id): no checks, no remembering (a
+   * fresh value per call would only miss).
+   */
+  function childWith(parent, index, value) {
+    const values = parent.values.slice();
+    values[index] = value;
+    return new Scope(values, limitFor(parent));
+  }
+
+  /**
    * Validates the fields `names`/`values` (read once from the caller's
    * object) in full, then builds the child of `parent` they describe.
    */
@@ -78,13 +89,11 @@ export function createContextApi(carrier, boundary) {
       if (value === undefined || value === null) {
         scopeValues[field.index] = undefined;
       } else {
-        if (!registry.isPlainValid(field, value)) {
-          try {
-            registry.check(field, value);
-          } catch (error) {
-            throwUnknownIn(names);
-            throw error;
-          }
+        try {
+          registry.check(field, value);
+        } catch (error) {
+          throwUnknownIn(names);
+          throw error;
         }
         scopeValues[field.index] = value;
       }
@@ -190,9 +199,7 @@ export function createContextApi(carrier, boundary) {
     const cached = sessions.get(sessionId);
     if (cached !== undefined) return cached;
     registry.check(fields[0], sessionId);
-    const values = parent.values.slice();
-    values[0] = sessionId;
-    const scope = new Scope(values, limitFor(parent));
+    const scope = childWith(parent, 0, sessionId);
     if (kids.lastSession === sessionId) {
       if (sessions.size >= SESSION_LIMIT) sessions.clear();
       sessions.set(sessionId, scope);
@@ -323,8 +330,9 @@ export function createContextApi(carrier, boundary) {
     if (scope.handle !== 0) return scope.handle;
     const result = boundary.createScope(scope.values, fields, scope.maxValueBytes);
     if (result < 0) {
-      // Values were validated on the way in, so this means the rules changed
-      // (configure) since; report it as the field error it is.
+      // Values were validated on the way in, under the limit the scope
+      // carries, so the core should never refuse them; if it does, report it
+      // as the field error it is.
       const field = fields[boundary.badField()];
       if (field !== undefined) throw invalidFromStatus(field, -result, scope.values[field.index], registry.maxValueBytes);
       throw argumentError('ERR_MELLEA_CORE', `mellea-context core refused a scope (status ${-result})`);
@@ -383,7 +391,6 @@ export function createContextApi(carrier, boundary) {
    */
   function jsonOf(scope) {
     if (scope.json !== undefined) return scope.json;
-    if (isEmpty(scope)) return (scope.json = '{}');
     const plain = plainJsonOf(scope);
     if (plain !== undefined) return (scope.json = plain);
     return (scope.json = storedJsonOf(scope));
@@ -418,6 +425,6 @@ export function createContextApi(carrier, boundary) {
     storeStats,
     ContextFieldError,
   };
-  const internals = { bindPrototypeListeners, EMPTY, registry, fields, current, resolve, snapshotOf, handleOf, withHandle, jsonOf, storedJsonOf, plainJsonOf, boundary, carrier, ROOT };
+  const internals = { bindPrototypeListeners, EMPTY, registry, fields, current, resolve, childWith, isEmpty, snapshotOf, withHandle, jsonOf, storedJsonOf, plainJsonOf, boundary, carrier, ROOT };
   return { api, internals };
 }

@@ -99,17 +99,8 @@ export class Registry {
   check(field, value) {
     if (field.type === 'string') {
       if (typeof value !== 'string') throw invalid(field, `expected a string, got ${describeType(value)}`);
-      const length = value.length;
-      if (length === 0) throw invalid(field, 'must not be empty');
-      if (length <= this.maxValueBytes) {
-        let i = 0;
-        for (; i < length; i++) {
-          const c = value.charCodeAt(i);
-          if (c < 0x20 || c > 0x7e) break;
-        }
-        if (i === length) return;
-      }
-      this.checkSlow(field, value);
+      if (value.length === 0) throw invalid(field, 'must not be empty');
+      if (!this.isPlainValid(field, value)) this.checkSlow(field, value);
       return;
     }
     if (field.type === 'integer') {

@@ -5,7 +5,7 @@ import { internals } from '../node/runtime.js';
 import { Status } from '../core/status.js';
 import { EMPTY, fieldsOf, fragmentOf } from './scope-fields.js';
 
-const { boundary, carrier, registry, snapshotOf, withHandle } = internals;
+const { boundary, carrier, registry, isEmpty, withHandle } = internals;
 const NO_BYTES = new Uint8Array(0);
 
 // A defined field named like a record key is left out by the core
@@ -117,7 +117,7 @@ function fallbackLine(redaction, scope, timestamp, level, message, exception, ex
  * `scope`). Never throws for content.
  */
 export function lineOf(redaction, timestamp, level, message, exception, extra, scope = carrier.getStore(), retried = false) {
-  const inScope = scope !== undefined && scope.values.length !== 0 && snapshotOf(scope) !== EMPTY;
+  const inScope = scope !== undefined && !isEmpty(scope);
   try {
     // Fast path, for a line with neither exception nor caller fields: the
     // scope's fields come from its fragment, serialized by the core once per
@@ -129,9 +129,7 @@ export function lineOf(redaction, timestamp, level, message, exception, extra, s
       const base = boundary.formatRecord(0, timestamp, level, message, '', '', NO_BYTES);
       if (typeof base === 'string') {
         if (!inScope) return base;
-        const memo = scope.memo;
-        let fragment = memo !== undefined ? memo[`log:${redaction.key}`] : undefined;
-        if (fragment === undefined) fragment = fragmentOf(scope, redaction);
+        const fragment = fragmentOf(scope, redaction);
         return fragment === '' ? base : `${base.slice(0, -1)}${fragment}}`;
       }
     }

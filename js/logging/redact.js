@@ -41,7 +41,16 @@ export function parseRedaction(who, option, registry) {
     bytes[index] = MODES[mode];
     byName.set(name, mode);
   }
-  return Object.freeze({ bytes, key: bytes.join(''), modes: byName });
+  return redactionOf(bytes, bytes.join(''), byName);
 }
 
-export const NO_REDACTION = Object.freeze({ bytes: new Uint8Array(0), key: '', modes: new Map() });
+/**
+ * The keys under which scope-fields.js caches this configuration's fragment
+ * and fields object on a scope are made here, once: building them per log
+ * line was work on the hot path.
+ */
+function redactionOf(bytes, key, modes) {
+  return Object.freeze({ bytes, key, modes, fragmentKey: `log:${key}`, fieldsKey: `log:o${key}` });
+}
+
+export const NO_REDACTION = redactionOf(new Uint8Array(0), '', new Map());

@@ -5,9 +5,7 @@
 // some context keys, the fragment without those keys.
 import { internals } from '../node/runtime.js';
 
-const { boundary, jsonOf, registry, snapshotOf, withHandle } = internals;
-// The frozen empty object snapshotOf returns for a scope with no fields.
-const { EMPTY } = internals;
+const { boundary, jsonOf, registry, isEmpty, withHandle, EMPTY } = internals;
 const MEMO = 'log:';
 
 function memoOf(scope) {
@@ -16,12 +14,12 @@ function memoOf(scope) {
 
 function coreFragment(scope, bytes) {
   // Without redaction the fragment is the scope's JSON without its braces:
-  // the JSON the store made when the scope was stored, no second crossing.
+  // made once per scope (jsonOf), no crossing of its own.
   if (bytes.every((mode) => mode === 0)) {
     const json = jsonOf(scope);
     return json.length > 2 ? `,${json.slice(1, -1)}` : '';
   }
-  if (snapshotOf(scope) === EMPTY) return '';
+  if (isEmpty(scope)) return '';
   const fragment = withHandle(scope, (handle) => boundary.scopeFragment(handle, bytes));
   // The core only refuses a malformed redaction, which parseRedaction rules
   // out; were it to happen, a line without fields beats a failed log call.
@@ -31,21 +29,19 @@ function coreFragment(scope, bytes) {
 /** `,"name":value...` of the scope's set fields, redaction applied ('' when none). */
 export function fragmentOf(scope, redaction) {
   const memo = memoOf(scope);
-  const key = MEMO + redaction.key;
-  const cached = memo[key];
+  const cached = memo[redaction.fragmentKey];
   if (cached !== undefined) return cached;
-  return (memo[key] = coreFragment(scope, redaction.bytes));
+  return (memo[redaction.fragmentKey] = coreFragment(scope, redaction.bytes));
 }
 
 /** The same fields as a frozen object (canonical keys, redacted values). */
 export function fieldsOf(scope, redaction) {
   const memo = memoOf(scope);
-  const key = `${MEMO}o${redaction.key}`;
-  const cached = memo[key];
+  const cached = memo[redaction.fieldsKey];
   if (cached !== undefined) return cached;
   const fragment = fragmentOf(scope, redaction);
   const fields = fragment === '' ? EMPTY : Object.freeze(JSON.parse(`{${fragment.slice(1)}}`));
-  return (memo[key] = fields);
+  return (memo[redaction.fieldsKey] = fields);
 }
 
 /**

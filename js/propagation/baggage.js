@@ -2,10 +2,8 @@
 // (src/baggage.h): parsing, percent-coding, limits and the field rules all
 // happen there; this file only moves scopes and strings in and out.
 import { internals } from '../node/runtime.js';
-import { Scope } from '../core/scope.js';
 
-const { boundary, fields, withHandle, resolve, snapshotOf, ROOT } = internals;
-const EMPTY = snapshotOf(ROOT);
+const { boundary, fields, withHandle, resolve, isEmpty, EMPTY } = internals;
 // The codec reads at most 8192 bytes (cut after the last whole member). A
 // longer prefix in UTF-16 units still holds more than 8192 bytes, so cutting
 // here changes nothing but the cost of copying a hostile megabyte.
@@ -13,11 +11,11 @@ const READ_CHARS = 16384;
 
 /** True when the scope has at least one field set. */
 export function hasFields(scope) {
-  return snapshotOf(scope) !== EMPTY;
+  return !isEmpty(scope);
 }
 
 /** Values by field index from a baggage header value; never throws on content. */
-export function valuesFromBaggage(header) {
+function valuesFromBaggage(header) {
   if (typeof header !== 'string' || header.length === 0) return [];
   const text = header.length > READ_CHARS ? header.slice(0, READ_CHARS) : header;
   try {
@@ -46,13 +44,6 @@ export function fieldsFromBaggage(header) {
 export function scopeFromBaggage(parent, header) {
   const found = fieldsFromBaggage(header);
   return found === EMPTY ? parent : resolve(parent, found);
-}
-
-/** A scope from values by index, without re-validation (they came from the codec). */
-export function scopeFromValues(parent, values) {
-  const merged = parent.values.slice();
-  for (let i = 0; i < values.length; i++) if (values[i] !== undefined) merged[i] = values[i];
-  return new Scope(merged, 0);
 }
 
 /**
