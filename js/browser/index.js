@@ -50,67 +50,31 @@ export function browserInternals() {
 
 // Stable functions (not rebound exports) so that code which took a reference
 // before ready() keeps working after it.
-export function withContext(fields, fn, ...args) {
-  if (api === undefined) throw notReady('withContext');
-  return api.withContext(fields, fn, ...args);
+
+/** `api[name]` once the core is loaded; before that, ERR_MELLEA_NOT_READY. */
+function whenReady(name) {
+  return function callWhenReady(...args) {
+    if (api === undefined) throw notReady(name);
+    return api[name](...args);
+  };
 }
 
-export function enterContext(fields) {
-  if (api === undefined) throw notReady('enterContext');
-  return api.enterContext(fields);
+/** A getter: before the core is loaded nothing can be set, so `unset`. */
+function readBeforeReady(name, unset) {
+  return () => (api === undefined ? unset : api[name]());
 }
 
-export function getSessionId() {
-  return api === undefined ? undefined : api.getSessionId();
-}
-
-export function getRequestId() {
-  return api === undefined ? undefined : api.getRequestId();
-}
-
-export function getModelId() {
-  return api === undefined ? undefined : api.getModelId();
-}
-
-export function getSamplingIteration() {
-  return api === undefined ? undefined : api.getSamplingIteration();
-}
-
-export function getField(name) {
-  if (api === undefined) throw notReady('getField');
-  return api.getField(name);
-}
-
-export function getCurrentContext() {
-  return api === undefined ? EMPTY : api.getCurrentContext();
-}
-
-export function generateRequestId() {
-  if (api === undefined) throw notReady('generateRequestId');
-  return api.generateRequestId();
-}
-
-export function bind(fn) {
-  if (api === undefined) throw notReady('bind');
-  return api.bind(fn);
-}
-
-export function bindEmitter(emitter) {
-  if (api === undefined) throw notReady('bindEmitter');
-  return api.bindEmitter(emitter);
-}
-
-export function defineField(name, options) {
-  if (api === undefined) throw notReady('defineField');
-  return api.defineField(name, options);
-}
-
-export function configure(options) {
-  if (api === undefined) throw notReady('configure');
-  return api.configure(options);
-}
-
-export function storeStats() {
-  if (api === undefined) throw notReady('storeStats');
-  return api.storeStats();
-}
+export const withContext = whenReady('withContext');
+export const enterContext = whenReady('enterContext');
+export const getSessionId = readBeforeReady('getSessionId', undefined);
+export const getRequestId = readBeforeReady('getRequestId', undefined);
+export const getModelId = readBeforeReady('getModelId', undefined);
+export const getSamplingIteration = readBeforeReady('getSamplingIteration', undefined);
+export const getCurrentContext = readBeforeReady('getCurrentContext', EMPTY);
+export const getField = whenReady('getField');
+export const generateRequestId = whenReady('generateRequestId');
+export const bind = whenReady('bind');
+export const bindEmitter = whenReady('bindEmitter');
+export const defineField = whenReady('defineField');
+export const configure = whenReady('configure');
+export const storeStats = whenReady('storeStats');
