@@ -2,7 +2,7 @@
 // the JS layer (ESM sources to CommonJS, ESM wrappers, browser bundle, types).
 // `npm install` in a clone runs it through the prepare script.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,8 +105,10 @@ async function buildJs() {
   for (const entry of ENTRIES) {
     const source = join(typesDir, `${entry}.d.ts`);
     if (!existsSync(source)) continue;
-    cpSync(source, join(dist, 'types', `${entry}.d.mts`));
-    cpSync(source, join(dist, 'types', `${entry}.d.cts`));
+    // A .d.mts finds its neighbours as ./x.mjs, a .d.cts as ./x.cjs.
+    const text = readFileSync(source, 'utf8');
+    writeFileSync(join(dist, 'types', `${entry}.d.mts`), text.replace(/from '\.\/([\w-]+)\.js'/g, "from './$1.mjs'"));
+    writeFileSync(join(dist, 'types', `${entry}.d.cts`), text.replace(/from '\.\/([\w-]+)\.js'/g, "from './$1.cjs'"));
   }
 }
 

@@ -76,24 +76,37 @@ describe('npm pack tarball', () => {
     for (const name of ['ContextPropagator', 'ContextSpanProcessor']) assert.ok(names.includes(name), names.join());
   });
 
-  it('types resolve for ESM and CommonJS consumers (tsc, module nodenext)', () => {
+  it('types of every entry point resolve for ESM and CommonJS consumers (tsc, module nodenext)', () => {
     const app = join(work, 'app');
     writeFileSync(join(app, 'esm.mts'), `
       import { withContext, getCurrentContext, ContextFieldError, type CurrentContext } from 'mellea-context';
       const ctx: CurrentContext = withContext({ sessionId: 's' }, () => getCurrentContext());
       const n: number = withContext('s', (a: number) => a + 1, 1);
-      export const out = [ctx.session_id, n, ContextFieldError];
+      import { pinoOptions } from 'mellea-context/pino';
+      import { installConsole, formatRecord } from 'mellea-context/console';
+      import { winstonFormat } from 'mellea-context/winston';
+      import { ContextSpanProcessor, injectHeaders } from 'mellea-context/otel';
+      import { withRequestContext, extractHeaders } from 'mellea-context/http';
+      const line: string = formatRecord({ message: 'm' });
+      const headers: Record<string, string> = injectHeaders({});
+      export const out = [ctx.session_id, n, ContextFieldError, pinoOptions(), installConsole, winstonFormat(), ContextSpanProcessor, withRequestContext, extractHeaders(headers), line];
     `);
     writeFileSync(join(app, 'cjs.cts'), `
       import mc = require('mellea-context');
       const id: string = mc.generateRequestId();
       const sid: string | undefined = mc.withContext({ session_id: id }, () => mc.getSessionId());
-      export = sid;
+      import otel = require('mellea-context/otel');
+      import http = require('mellea-context/http');
+      import pino = require('mellea-context/pino');
+      const fields = http.extractHeaders(otel.injectHeaders({}));
+      export = [sid, fields, pino.pinoMixin];
     `);
     writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
-      compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, types: [] },
+      compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: false, types: ['node'] },
       files: ['esm.mts', 'cjs.cts'],
     }));
+    // mellea-context/http's types name node:http, as a Node service's do.
+    symlinkSync(join(root, 'node_modules', '@types'), join(app, 'node_modules', '@types'));
     const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
     try {
       sh(process.execPath, [tsc, '-p', 'tsconfig.json'], app);
