@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { generateRequestId, getCurrentContext, getRequestId, withContext } from 'mellea-context';
-import { currentJson } from './helpers/internals.mjs';
+import { storedJson } from './helpers/internals.mjs';
 
 const TASKS = 10_000;
 
@@ -25,7 +25,7 @@ it('10,000 concurrent tasks with nested scopes see only their own fields', async
     const seen = getCurrentContext();
     if (JSON.stringify(seen) !== JSON.stringify(expected)) mismatches.push({ expected, seen });
     // Every fifth check also goes through the C++ store's serialization.
-    if (checks % 5 === 0 && currentJson() !== JSON.stringify(expected)) mismatches.push({ expected, json: currentJson() });
+    if (checks % 5 === 0 && storedJson() !== JSON.stringify(expected)) mismatches.push({ expected, json: storedJson() });
   };
   const task = (i) => {
     const request = { session_id: `s-${i % 97}`, request_id: generateRequestId(), model_id: `m-${i % 3}` };

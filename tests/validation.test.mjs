@@ -6,12 +6,13 @@ import {
   ContextFieldError,
   bind,
   configure,
+  defineField,
   enterContext,
   getCurrentContext,
   getSessionId,
   withContext,
 } from 'mellea-context';
-import { storedJson } from './helpers/internals.mjs';
+import { internals, storedJson } from './helpers/internals.mjs';
 
 /** Asserts `fields` is refused with `code`, without running fn or changing the scope. */
 function refused(fields, code, pattern) {
@@ -155,13 +156,18 @@ describe('arguments', () => {
       configure({ maxValueBytes: 256 });
     }
   });
-  it('large values that make the core grow its buffer keep every later call correct', () => {
+  it('an output that makes the core move its buffer keeps every later call correct', () => {
+    // Five fields of 64 KiB that JSON escapes to twice their size: the JSON
+    // outgrows the core's buffer while the stored scope sits behind it, so
+    // the buffer moves; the next scope must be written where it now is.
+    defineField('big_one', { type: 'string' });
+    defineField('big_two', { type: 'string' });
     try {
       configure({ maxValueBytes: 65536 });
-      // JSON escapes each backslash as two bytes: the output outgrows the
-      // buffer the input needed, so the core moves it.
-      const big = { session_id: '\\'.repeat(65536), request_id: '"'.repeat(65536), model_id: '\\'.repeat(65536) };
+      const big = { session_id: '\\'.repeat(65536), request_id: '"'.repeat(65536), model_id: '\\'.repeat(65536), big_one: '"'.repeat(65536), big_two: '\\'.repeat(65536) };
+      const before = internals.boundary.m.ioPointer();
       withContext(big, () => assert.equal(storedJson(), JSON.stringify(big)));
+      assert.notEqual(internals.boundary.m.ioPointer(), before, 'the core buffer did not move: this test no longer tests anything');
       for (let i = 0; i < 3; i++) {
         const next = { session_id: `after-${i}`, model_id: 'ü'.repeat(30000 + i) };
         withContext(next, () => assert.equal(storedJson(), JSON.stringify(next)));
@@ -170,4 +176,5 @@ describe('arguments', () => {
       configure({ maxValueBytes: 256 });
     }
   });
+
 });
