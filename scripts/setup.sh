@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(emscripten nlohmann-json3-dev cmake make g++ clang libgtest-dev libclang-rt-14-dev chromium)
+PACKAGES=(emscripten nlohmann-json3-dev cmake make g++ clang libgtest-dev libclang-rt-14-dev chromium redis-server)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
