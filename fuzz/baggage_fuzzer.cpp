@@ -125,7 +125,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   io = core.Reserve(size);
   if (size > 0) std::memcpy(io, data, size);
   CHECK(BaggageInject(core, handle, size, &len) == Status::kOk);
-  CHECK(std::string_view(reinterpret_cast<const char*>(core.data()), len) ==
+  CHECK(std::string_view(core.output(), len) ==
         SerializeBaggage(reg, values, input));
   CHECK(core.ReleaseScope(handle) == Status::kOk);
   return 0;

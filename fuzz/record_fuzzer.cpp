@@ -156,7 +156,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   CHECK(s == Status::kOk);
-  const std::string line(reinterpret_cast<const char*>(core.data()), len);
+  const std::string line(core.output(), len);
   CheckLine(core.registry(), line, sections[2], !sections[3].empty(), sections[5]);
 
   // The fragment spliced into braces is an object with unique keys.
@@ -164,7 +164,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!sections[5].empty()) std::memcpy(io, sections[5].data(), sections[5].size());
   s = mellea::ScopeFragmentIo(core, handle, sections[5].size(), &len);
   CHECK(s == Status::kOk);
-  const std::string fragment(reinterpret_cast<const char*>(core.data()), len);
+  const std::string fragment(core.output(), len);
   CHECK(fragment.empty() || fragment[0] == ',');
   const std::string object = "{" + (fragment.empty() ? std::string() : fragment.substr(1)) + "}";
   KeySax sax;
