@@ -20,7 +20,7 @@ namespace mellea {
 
 // The input area: JS copies inputs here, after checking they fit (an input
 // over this limit is refused or cut in JS before it is copied).
-constexpr size_t kInputBytes = size_t{128} << 10;
+constexpr size_t kInputBytes = size_t{72} << 10;  // one 64 KiB value and its header fit
 // The output area: the largest output any call writes (a record of
 // kInputBytes of text, every byte escaped to six, plus a scope's fields).
 constexpr size_t kOutputBytes = kInputBytes * 6 + 2 * kMaxScopeBytes + 4096;

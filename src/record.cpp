@@ -195,12 +195,14 @@ void AppendJsonScalar(const Json& v, std::string* out) {
     const auto r = std::to_chars(buf, buf + sizeof(buf), *u);
     out->append(buf, static_cast<size_t>(r.ptr - buf));
   } else if (const auto* f = v.get_ptr<const Json::number_float_t*>()) {
-    // Shortest text that reads back the same double (as JSON.stringify).
+    // Shortest text that reads back the same double, as JSON.stringify
+    // writes it. nlohmann's number formatter (Grisu2), because Emscripten's
+    // libc++ has no floating-point std::to_chars; its serializer is not used.
     if (*f != *f || *f - *f != 0) {
       out->append("null");
     } else {
-      const auto r = std::to_chars(buf, buf + sizeof(buf), *f);
-      out->append(buf, static_cast<size_t>(r.ptr - buf));
+      char* end = nlohmann::detail::to_chars(buf, buf + sizeof(buf) - 1, *f);
+      out->append(buf, static_cast<size_t>(end - buf));
     }
   } else {
     out->append("null");

@@ -37,8 +37,8 @@ struct FieldValue {
 // Handles fit in 53 bits so JS numbers carry them exactly:
 // generation (37 bits) << 16 | slot index (16 bits).
 constexpr size_t kSlotCount = 16384;
-constexpr size_t kStoreBytes = size_t{2} << 20;      // the store's byte budget
-constexpr size_t kMaxScopeBytes = size_t{192} << 10;  // one scope: entries + JSON
+constexpr size_t kStoreBytes = size_t{3} << 19;       // the store's byte budget: 1.5 MiB
+constexpr size_t kMaxScopeBytes = size_t{136} << 10;  // one scope: entries + JSON
 
 // Kinds of a change entry (the u8 after the field index in Create's input).
 constexpr uint8_t kChangeUnset = 0xFF;       // the field is unset in the child
