@@ -48,6 +48,7 @@ export function createContextApi(carrier, boundary) {
     if (input === null || typeof input !== 'object') return describeType(input);
     try {
       const name = getPrototypeOf(input)?.constructor?.name;
+      if (name === 'Object') return 'an object that inherits from another object (its inherited keys are not fields)';
       return typeof name === 'string' && name !== '' ? `an instance of ${name}` : describeType(input);
     } catch {
       return 'an object that cannot be read';
@@ -94,7 +95,7 @@ export function createContextApi(carrier, boundary) {
     }
     if (known !== undefined) return known;
     const { names, values } = readFields(input, where);
-    if (names.length === 0) return twinOf(parent);
+    if (names.length === 0) return parent === ROOT && carrier.getStore() === undefined ? ROOT : twinOf(parent);
     const remembered = recallMiss(parent, names, values);
     if (remembered !== undefined) return remembered;
     const scope = childOf(parent, names, values);
@@ -107,7 +108,8 @@ export function createContextApi(carrier, boundary) {
    * run fn in a frame of its own (AsyncLocalStorage.run skips the frame when
    * given the store already current, and an enterContext inside fn would
    * then outlive fn). Twins share values and handle; a twin's twin is the
-   * original, so nested {} frames alternate between the two.
+   * original, so nested {} frames alternate between the two. Outside any
+   * scope, ROOT itself differs from the current store (none) and is used.
    */
   function twinOf(scope) {
     if (scope.twin !== undefined) return scope.twin;

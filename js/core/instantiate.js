@@ -43,7 +43,7 @@ export function instantiateSync(createMelleaCore, base64) {
   return module;
 }
 
-/** A promise of the instantiated module (browsers). */
-export function instantiateAsync(createMelleaCore, base64) {
-  return createMelleaCore(options(decodeBase64(base64), false));
+/** A promise of the instantiated module from the wasm bytes (browsers). */
+export function instantiateAsync(createMelleaCore, bytes) {
+  return createMelleaCore(options(bytes, false));
 }
