@@ -18,7 +18,7 @@ import { internals } from './node/runtime.js';
 import { checkOptions, invalidOption } from './logging/options.js';
 import { parseRedaction } from './logging/redact.js';
 import { contextIndex, fieldsOf, fragmentOf, reducedFragmentOf, EMPTY } from './logging/scope-fields.js';
-import { NO_PROFILE, profileOf } from './logging/pino-logger.js';
+import { NO_PROFILE, hooksOf, profileOf } from './logging/pino-logger.js';
 
 const { carrier, registry, fields } = internals;
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -114,6 +114,23 @@ export function pinoOptions(options) {
     return fragment;
   }
 
+  // A `mixin` or `hooks` given after the spread replaces ours: the fields
+  // still come (through timestamp), but a key the log call passes itself
+  // could then be written twice. Said once per pinoOptions() result, with a code.
+  let checkedLogger;
+  function checkHooks(logger) {
+    checkedLogger = logger;
+    const hooks = hooksOf(logger);
+    if (hooks === undefined || (hooks.mixin === mixin && hooks.streamWrite === streamWrite)) return;
+    if (warned) return;
+    warned = true;
+    process.emitWarning(
+      'pinoOptions(): pino was given its own mixin or hooks after ...pinoOptions(), replacing ours; pass them through pinoOptions({ mixin, hooks }) so a key the log call passes itself is never written twice',
+      { code: 'MELLEA_PINO_OVERRIDDEN' },
+    );
+  }
+  let warned = false;
+
   // The time text changes once per millisecond: lines logged in the same
   // millisecond and scope reuse one concatenated string (measured: the
   // concatenation was most of what pinoOptions added to a line).
@@ -140,6 +157,7 @@ export function pinoOptions(options) {
     // pino also calls this once without a logger, at construction (and the
     // logger profile calls it so, to learn the time keys): no line then.
     if (this === undefined) return base;
+    if (this !== checkedLogger) checkHooks(this);
     lineLogger = this;
     lineFragment = '';
     const scope = carrier.getStore();

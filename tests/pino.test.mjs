@@ -369,3 +369,28 @@ test('trap: logger keys also win on the fast path (timestamp composed through pi
   assert.equal(second.session_id, 'own');
   assert.equal(second.request_id, 'r-1');
 });
+
+test('trap: a mixin or hooks given after the spread is reported once, with a code', async () => {
+  const warnings = [];
+  const onWarning = (warning) => warnings.push(warning);
+  process.on('warning', onWarning);
+  try {
+    const sink = lineSink();
+    const log = pino({ ...pinoOptions(), mixin: () => ({ mine: 1 }) }, sink);
+    withContext(FULL, () => {
+      log.info('one');
+      log.info('two');
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(contextOf(recordsOf(sink)[0]), FULL);
+    assert.equal(warnings.filter((w) => w.code === 'MELLEA_PINO_OVERRIDDEN').length, 1);
+    // Composed through pinoOptions: no warning.
+    warnings.length = 0;
+    const fine = pino({ ...pinoOptions({ mixin: () => ({ mine: 1 }) }) }, lineSink());
+    withContext(FULL, () => fine.info('ok'));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(warnings.filter((w) => w.code === 'MELLEA_PINO_OVERRIDDEN'), []);
+  } finally {
+    process.off('warning', onWarning);
+  }
+});

@@ -21,7 +21,8 @@ const FORMATTERS = Symbol.for('pino.formatters');
 const CACHE_LIMIT = 256;
 const hasOwn = Object.prototype.hasOwnProperty;
 
-const NAMES = ['chindings', 'stringifiers', 'messageKey', 'nestedKey', 'stream', 'lsCache', 'time'];
+const NAMES = ['chindings', 'stringifiers', 'messageKey', 'nestedKey', 'stream', 'lsCache', 'time', 'mixin'];
+const HOOKS = Symbol.for('pino.hooks');
 let symbols; // description -> symbol, found on the first logger seen
 
 function findSymbols(logger) {
@@ -148,6 +149,12 @@ export function profileOf(logger) {
   lastChindings = chindings;
   lastProfile = profile;
   return profile;
+}
+
+/** The mixin and streamWrite hook `logger` calls (undefined when unknown). */
+export function hooksOf(logger) {
+  if (!isLogger(logger)) return undefined;
+  return { mixin: symbols.mixin === undefined ? undefined : logger[symbols.mixin], streamWrite: logger[HOOKS]?.streamWrite };
 }
 
 export { NONE as NO_PROFILE, hasOwn };
