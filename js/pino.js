@@ -138,8 +138,13 @@ export function pinoOptions(options) {
   let cachedBase = '';
   let cachedFragment = '';
   let cachedTime = '';
+  let cachedTimeBase = '';
 
   function timestamp() {
+    // pino also calls this once without a logger, at construction (and the
+    // logger profile calls it so, to learn the time keys): no line then, and
+    // the per-line caches below must not move.
+    if (this === undefined) return userTime.call(undefined);
     pendingFrom = undefined;
     const defaultTime = userTime === epochTime;
     let base;
@@ -154,9 +159,6 @@ export function pinoOptions(options) {
     } else {
       base = userTime.call(this);
     }
-    // pino also calls this once without a logger, at construction (and the
-    // logger profile calls it so, to learn the time keys): no line then.
-    if (this === undefined) return base;
     if (this !== checkedLogger) checkHooks(this);
     lineLogger = this;
     lineFragment = '';
@@ -178,8 +180,9 @@ export function pinoOptions(options) {
     lineBase = base;
     lineFragment = fragment;
     if (!defaultTime) return base + fragment;
-    if (fragment !== cachedFragment) {
+    if (fragment !== cachedFragment || base !== cachedTimeBase) {
       cachedFragment = fragment;
+      cachedTimeBase = base;
       cachedTime = base + fragment;
     }
     return cachedTime;

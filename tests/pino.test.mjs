@@ -394,3 +394,25 @@ test('trap: a mixin or hooks given after the spread is reported once, with a cod
     process.off('warning', onWarning);
   }
 });
+
+test('pinoOptions: a millisecond turning between hooks never leaves a key twice (found by the README test)', () => {
+  // The first line of a new logger reads the clock, then its profile reads
+  // it again: with the millisecond changing in between, a second line in
+  // that new millisecond once reused the first line's time text.
+  const realNow = Date.now;
+  const sink = lineSink();
+  const log = pino({ ...pinoOptions() }, sink);
+  const ticks = [1000, 1001];
+  Date.now = () => (ticks.length > 0 ? ticks.shift() : 1001);
+  try {
+    withContext(FULL, () => {
+      log.info('first');
+      log.info({ model_id: 'own' }, 'second');
+    });
+    const [, second] = recordsOf(sink);
+    assert.equal(second.model_id, 'own');
+    assert.equal(second.session_id, 's-1');
+  } finally {
+    Date.now = realNow;
+  }
+});
