@@ -67,6 +67,35 @@ test('README: the code blocks were found', () => {
   assert.ok(blocks.filter((block) => RUNNABLE.has(block.lang)).length >= 5, 'expected several runnable blocks');
 });
 
+test('README harness: a wrong promise, a missing reason and a skip are each caught', () => {
+  const md = [
+    '## A',
+    '```js',
+    "console.log('a 1'); // prints: a …",
+    '// prints: b',
+    '```',
+    '<!-- readme-test: skip -->',
+    '```js',
+    'x',
+    '```',
+    '<!-- readme-test: skip (needs a GPU) -->',
+    '',
+    '```ts',
+    'y',
+    '```',
+  ].join('\n');
+  const [first, reasonless, skipped] = codeBlocks(md);
+  assert.deepEqual(expectedOutput(first.code), ['a …', 'b']);
+  assert.equal(firstUnmet(expectedOutput(first.code), 'a 1\nb\n'), undefined);
+  assert.equal(firstUnmet(expectedOutput(first.code), 'b\na 1\n'), 'b', 'order matters');
+  assert.equal(firstUnmet(['{"a":…}'], '{"a":1,"b":2}'), undefined);
+  assert.equal(firstUnmet(['{"a":1}'], '{"a":1,"b":2}'), '{"a":1}', 'whole lines, not prefixes');
+  assert.match(reasonless.skip.error, /without a reason/);
+  assert.deepEqual(skipped.skip, { reason: 'needs a GPU' });
+  assert.equal(skipped.lang, 'ts');
+  assert.equal(first.section, 'A');
+});
+
 let project;
 test.after(() => {
   if (project !== undefined) rmSync(project, { recursive: true, force: true });
