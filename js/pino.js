@@ -252,6 +252,12 @@ export function pinoOptions(options) {
 
 const MIXIN_OPTIONS = ['redact'];
 
+function hasNoKeys(obj) {
+  // eslint-disable-next-line no-unreachable-loop
+  for (const key in obj) return key === undefined;
+  return true;
+}
+
 /** A pino mixin adding the context's fields; `createPinoMixin({ redact })`. */
 export function createPinoMixin(options) {
   const opts = checkOptions('createPinoMixin', options, MIXIN_OPTIONS);
@@ -279,8 +285,13 @@ export function createPinoMixin(options) {
       const memo = scope.memo;
       let template = memo !== undefined && conflicts.key === '' ? memo[plainKey] : undefined;
       if (template === undefined) template = templateOf(scope, conflicts);
-      // A fresh object: pino's default merge (Object.assign(mixinResult,
-      // obj)) writes the call's own fields into it, and so they win.
+      // pino's default merge (Object.assign(mixinResult, obj)) writes the
+      // call's own fields into what this returns, so they win: a line with
+      // such fields gets a fresh copy. A line without (the usual one) gets
+      // the scope's object itself, which nothing then writes into (see
+      // `shareable`): measured, the copy per line and its garbage were a
+      // quarter of what pinoMixin added to a line.
+      if (conflicts.shareable && hasNoKeys(obj)) return template;
       return { ...template };
     } catch {
       return {};

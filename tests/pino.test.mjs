@@ -416,3 +416,19 @@ test('pinoOptions: a millisecond turning between hooks never leaves a key twice 
     Date.now = realNow;
   }
 });
+
+test('pinoMixin: a merge strategy that writes into the mixin result never leaks into the next line', () => {
+  const sink = lineSink();
+  let n = 0;
+  const log = pino({ mixin: pinoMixin, mixinMergeStrategy: (obj, mixed) => Object.assign(mixed, obj, { [`k${n++}`]: true }) }, sink);
+  withContext(FULL, () => {
+    log.info('one');
+    log.info('two');
+    log.info({ a: 1 }, 'three');
+    log.info('four');
+  });
+  const records = recordsOf(sink);
+  assert.deepEqual(records.map((r) => Object.keys(r).filter((k) => /^k\d$/.test(k))), [['k0'], ['k1'], ['k2'], ['k3']]);
+  assert.equal(records[3].a, undefined);
+  for (const record of records) assert.deepEqual(contextOf(record), FULL);
+});

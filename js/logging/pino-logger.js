@@ -21,7 +21,7 @@ const FORMATTERS = Symbol.for('pino.formatters');
 const CACHE_LIMIT = 256;
 const hasOwn = Object.prototype.hasOwnProperty;
 
-const NAMES = ['chindings', 'stringifiers', 'messageKey', 'nestedKey', 'stream', 'lsCache', 'time', 'mixin'];
+const NAMES = ['chindings', 'stringifiers', 'messageKey', 'nestedKey', 'stream', 'lsCache', 'time', 'mixin', 'mixinMergeStrategy'];
 const HOOKS = Symbol.for('pino.hooks');
 let symbols; // description -> symbol, found on the first logger seen
 
@@ -70,11 +70,19 @@ function redactsContext(stringifiers) {
   return false;
 }
 
-const NONE = Object.freeze({ omit: Object.freeze([]), key: '', objectMode: false });
+const NONE = Object.freeze({ omit: Object.freeze([]), key: '', objectMode: false, shareable: true });
+const NOT_PINO = Object.freeze({ omit: Object.freeze([]), key: '', objectMode: false, shareable: false });
 
-/** The profile of `logger`: { omit (sorted field indexes), key (names omit), objectMode }. */
+/**
+ * The profile of `logger`: { omit (sorted field indexes), key (names omit),
+ * objectMode, shareable }. `shareable`: nothing on the logger's path writes
+ * into a mixin's result when the log call passes no object of its own
+ * (pino's default merge strategy copies that object's keys, and there are
+ * none; no formatters.log; no stream handed pino's lastObj), so pinoMixin may
+ * return one object per scope instead of a copy per line.
+ */
 function computeProfile(logger, chindings) {
-  if (!isLogger(logger)) return NONE;
+  if (!isLogger(logger)) return NOT_PINO;
   const keys = new Set();
   keysOfText(chindings, keys);
   const lsCache = logger[symbols.lsCache];
@@ -98,13 +106,13 @@ function computeProfile(logger, chindings) {
   }
   omit.sort((a, b) => a - b);
   const stream = logger[symbols.stream];
-  const objectMode =
-    typeof nestedKey === 'string' ||
-    (stream !== null && typeof stream === 'object' && stream[NEEDS_METADATA] === true) ||
-    redactsContext(logger[symbols.stringifiers]) ||
-    typeof logger[FORMATTERS]?.log === 'function';
-  if (omit.length === 0 && !objectMode) return NONE;
-  return Object.freeze({ omit: Object.freeze(omit), key: omit.join(','), objectMode });
+  const metadata = stream !== null && typeof stream === 'object' && stream[NEEDS_METADATA] === true;
+  const logFormatter = typeof logger[FORMATTERS]?.log === 'function';
+  const objectMode = typeof nestedKey === 'string' || metadata || redactsContext(logger[symbols.stringifiers]) || logFormatter;
+  const defaultMerge = symbols.mixinMergeStrategy !== undefined && logger[symbols.mixinMergeStrategy] == null;
+  const shareable = defaultMerge && !metadata && !logFormatter;
+  if (omit.length === 0 && !objectMode && shareable) return NONE;
+  return Object.freeze({ omit: Object.freeze(omit), key: omit.join(','), objectMode, shareable });
 }
 
 // Most processes log through a handful of loggers and a request through one:
