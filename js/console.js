@@ -8,13 +8,31 @@ import { checkOptions, invalidOption } from './logging/options.js';
 import { NO_REDACTION, parseRedaction } from './logging/redact.js';
 import { exceptionText, formatWith, lineOf, safeText } from './logging/record.js';
 import { EMPTY, fieldsOf } from './logging/scope-fields.js';
-import { escapeText, textValue } from './logging/text.js';
+import { textValue } from './logging/text.js';
 
 const { carrier, registry } = internals;
+const hasOwn = Object.prototype.hasOwnProperty;
 
 // Python's level names, as mellea's JsonFormatter writes them.
 const LEVELS = Object.freeze({ log: 'INFO', info: 'INFO', warn: 'WARNING', error: 'ERROR', debug: 'DEBUG' });
 const METHODS = Object.keys(LEVELS);
+// Keys every line writes itself: a context field of that name (should one be
+// defined) is left out rather than written twice.
+const LINE_KEYS = new Set(['timestamp', 'level', 'message', 'exception']);
+
+/**
+ * Whether `target[method] = value` would take: an own writable data
+ * property, an inherited writable one on an extensible object, or a setter.
+ */
+function assignable(target, method) {
+  for (let o = target; o !== null; o = Object.getPrototypeOf(o)) {
+    const desc = Object.getOwnPropertyDescriptor(o, method);
+    if (desc === undefined) continue;
+    if ('value' in desc) return desc.writable === true && (o === target || Object.isExtensible(target));
+    return typeof desc.set === 'function';
+  }
+  return Object.isExtensible(target);
+}
 
 /**
  * One JSON line (no newline) for `record` = `{ message, level?, timestamp?,
@@ -57,7 +75,9 @@ function textFieldsOf(scope, redaction, memoKey) {
   if (cached !== undefined) return cached;
   const fields = fieldsOf(scope, redaction);
   let text = '';
-  if (fields !== EMPTY) for (const key in fields) text += ` ${key}=${textValue(fields[key])}`;
+  if (fields !== EMPTY) {
+    for (const key in fields) if (!LINE_KEYS.has(key)) text += ` ${key}=${textValue(fields[key])}`;
+  }
   return (memo[memoKey] = text);
 }
 
@@ -77,8 +97,16 @@ export function installConsole(options) {
   if (stream !== undefined && (stream === null || typeof stream.write !== 'function')) {
     throw invalidOption(who, `stream must have a write(string) method, got ${describeType(stream)}`);
   }
-  const target = opts.console ?? globalThis.console;
+  const target = hasOwn.call(opts, 'console') ? opts.console : globalThis.console;
   if (target === null || typeof target !== 'object') throw invalidOption(who, `console must be an object, got ${describeType(target)}`);
+  // Everything is checked before anything is wrapped: a console that cannot
+  // take every wrapper is refused whole, never left half-wrapped.
+  const methods = METHODS.filter((method) => typeof target[method] === 'function');
+  if (methods.length === 0) throw invalidOption(who, `console has none of ${METHODS.join(', ')} as functions`);
+  const fixed = methods.filter((method) => !assignable(target, method));
+  if (fixed.length > 0) {
+    throw invalidOption(who, `console.${fixed.join(', console.')} cannot be replaced (read-only, getter without setter, or frozen console): nothing was wrapped`);
+  }
   const redaction = parseRedaction(who, opts.redact, registry);
   const textKey = `log:t${redaction.key}`;
 
@@ -87,7 +115,10 @@ export function installConsole(options) {
     const timestamp = new Date().toISOString();
     if (format === 'json') return lineOf(redaction, timestamp, level, message, exception, '');
     const scope = carrier.getStore();
-    let line = `${timestamp} ${level} ${escapeText(message)}`;
+    // logfmt, the message quoted whenever it holds a space, `=`, a quote or
+    // a backslash, so a parser reads exactly the fields below, whatever the
+    // message says (`hello session_id=admin` stays inside message="...").
+    let line = `timestamp=${timestamp} level=${level} message=${textValue(message)}`;
     if (scope !== undefined) line += textFieldsOf(scope, redaction, textKey);
     if (exception !== '') line += ` exception=${textValue(exception)}`;
     return line;
@@ -97,9 +128,8 @@ export function installConsole(options) {
   const state = { active: true };
   let busy = false; // a stream that logs to console must not loop
 
-  for (const method of METHODS) {
+  for (const method of methods) {
     const original = target[method];
-    if (typeof original !== 'function') continue;
     const level = LEVELS[method];
     const wrapper = function (...args) {
       if (!state.active || busy) return Reflect.apply(original, this, args);
@@ -122,9 +152,28 @@ export function installConsole(options) {
         busy = false;
       }
     };
-    originals.set(method, original);
     WRAPPED.set(wrapper, { state, original });
-    target[method] = wrapper;
+    let applied = false;
+    try {
+      target[method] = wrapper;
+      applied = target[method] === wrapper;
+    } catch {
+      // reported below, after the rollback
+    }
+    if (!applied) {
+      // A setter or proxy that refused although the checks passed: put back
+      // what was already wrapped, then report.
+      state.active = false;
+      for (const [done, previous] of originals) {
+        try {
+          target[done] = previous;
+        } catch {
+          // it took a value a moment ago; nothing more can be done
+        }
+      }
+      throw invalidOption(who, `console.${method} refused to be replaced: nothing was wrapped`);
+    }
+    originals.set(method, original);
   }
 
   return function uninstall() {

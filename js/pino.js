@@ -18,7 +18,7 @@ import { internals } from './node/runtime.js';
 import { checkOptions, invalidOption } from './logging/options.js';
 import { parseRedaction } from './logging/redact.js';
 import { contextIndex, fieldsOf, fragmentOf, reducedFragmentOf, EMPTY } from './logging/scope-fields.js';
-import { bindingConflicts, chindingsOf } from './logging/pino-bindings.js';
+import { NO_PROFILE, hooksOf, profileOf } from './logging/pino-logger.js';
 
 const { carrier, registry, fields } = internals;
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -49,10 +49,20 @@ function mergeOmit(a, b) {
 
 const PINO_OPTIONS = ['redact', 'timestamp', 'mixin', 'mixinMergeStrategy', 'hooks'];
 
+/** A fresh copy of the scope's fields without the indexes in `omit` (pino's merge mutates it). */
+function fieldsCopy(scope, redaction, profile) {
+  const copy = { ...fieldsOf(scope, redaction) };
+  for (const index of profile.omit) delete copy[fields[index].name];
+  return copy;
+}
+
 /**
  * Options to spread into pino's: `pino({ ...pinoOptions(), level }, dest)`.
  * Pass your own `timestamp`, `mixin`, `mixinMergeStrategy` or `hooks`
  * through here rather than after the spread: they are composed with ours.
+ * A `timestamp` given after the spread anyway is detected (our timestamp
+ * then does not run before our mixin) and the fields travel through the
+ * mixin instead: slower, never lost.
  */
 export function pinoOptions(options) {
   const who = 'pinoOptions';
@@ -75,41 +85,51 @@ export function pinoOptions(options) {
 
   // State of the line being written, from timestamp() to streamWrite(): pino
   // writes a line synchronously, and timestamp() starts every line.
+  // `lineLogger` is the logger timestamp() ran for: the mixin of a line whose
+  // timestamp was not ours (overridden after the spread) sees it unset.
+  let lineLogger;
   let lineScope;
   let lineBase = '';
   let lineFragment = '';
-  let lineBindings;
+  let lineProfile = NO_PROFILE;
   let pendingFrom;
   let pendingTo;
 
-  // Last (scope, logger bindings) seen and the fragment they gave: a request
+  // Last (scope, logger profile) seen and the fragment they gave: a request
   // logs many lines in one scope through one logger, so most lines stop here.
   let lastScope;
-  let lastChindings;
-  let lastFieldCount = -1;
+  let lastProfile;
   let lastFragment = '';
-  let lastBindings;
 
-  function fragmentFor(scope, chindings) {
+  function fragmentFor(scope, profile) {
     let fragment;
-    let bindings;
     try {
-      fragment = fragmentOf(scope, redaction);
-      bindings = bindingConflicts(chindings);
-      if (bindings.key !== '' && fragment !== '') {
-        fragment = reducedFragmentOf(scope, redaction, bindings.omit, bindings.key);
-      }
+      fragment = profile.key === '' ? fragmentOf(scope, redaction) : reducedFragmentOf(scope, redaction, profile.omit, profile.key);
     } catch {
       fragment = ''; // never fail a log call over the context
-      bindings = undefined;
     }
     lastScope = scope;
-    lastChindings = chindings;
-    lastFieldCount = fields.length;
+    lastProfile = profile;
     lastFragment = fragment;
-    lastBindings = bindings;
     return fragment;
   }
+
+  // A `mixin` or `hooks` given after the spread replaces ours: the fields
+  // still come (through timestamp), but a key the log call passes itself
+  // could then be written twice. Said once per pinoOptions() result, with a code.
+  let checkedLogger;
+  function checkHooks(logger) {
+    checkedLogger = logger;
+    const hooks = hooksOf(logger);
+    if (hooks === undefined || (hooks.mixin === mixin && hooks.streamWrite === streamWrite)) return;
+    if (warned) return;
+    warned = true;
+    process.emitWarning(
+      'pinoOptions(): pino was given its own mixin or hooks after ...pinoOptions(), replacing ours; pass them through pinoOptions({ mixin, hooks }) so a key the log call passes itself is never written twice',
+      { code: 'MELLEA_PINO_OVERRIDDEN' },
+    );
+  }
+  let warned = false;
 
   // The time text changes once per millisecond: lines logged in the same
   // millisecond and scope reuse one concatenated string (measured: the
@@ -118,14 +138,18 @@ export function pinoOptions(options) {
   let cachedBase = '';
   let cachedFragment = '';
   let cachedTime = '';
+  let cachedTimeBase = '';
 
   function timestamp() {
+    // pino also calls this once without a logger, at construction (and the
+    // logger profile calls it so, to learn the time keys): no line then, and
+    // the per-line caches below must not move.
+    if (this === undefined) return userTime.call(undefined);
     pendingFrom = undefined;
     const defaultTime = userTime === epochTime;
-    let now = 0;
     let base;
     if (defaultTime) {
-      now = Date.now();
+      const now = Date.now();
       if (now !== cachedNow) {
         cachedNow = now;
         cachedBase = `,"time":${now}`;
@@ -133,20 +157,21 @@ export function pinoOptions(options) {
       }
       base = cachedBase;
     } else {
-      // `this` is the logger; pino also calls this once without one, at construction.
       base = userTime.call(this);
     }
+    if (this !== checkedLogger) checkHooks(this);
+    lineLogger = this;
+    lineFragment = '';
     const scope = carrier.getStore();
-    if (scope === undefined) {
-      lineFragment = '';
-      return base;
-    }
-    const chindings = this === undefined ? '' : chindingsOf(this);
+    if (scope === undefined) return base;
+    const profile = profileOf(this);
+    lineProfile = profile;
+    if (profile.objectMode) return base; // the mixin carries the fields
     let fragment;
-    if (scope === lastScope && chindings === lastChindings && fields.length === lastFieldCount) {
+    if (scope === lastScope && profile === lastProfile) {
       fragment = lastFragment;
     } else {
-      fragment = fragmentFor(scope, chindings);
+      fragment = fragmentFor(scope, profile);
       // A new scope: rebuild the time text below without comparing the two
       // fragments' contents (they share a long prefix; identity is enough).
       cachedFragment = undefined;
@@ -154,23 +179,42 @@ export function pinoOptions(options) {
     lineScope = scope;
     lineBase = base;
     lineFragment = fragment;
-    lineBindings = lastBindings;
     if (!defaultTime) return base + fragment;
-    if (fragment !== cachedFragment) {
+    if (fragment !== cachedFragment || base !== cachedTimeBase) {
       cachedFragment = fragment;
+      cachedTimeBase = base;
       cachedTime = base + fragment;
     }
     return cachedTime;
   }
 
+  /** The mixin object of a line whose fields travel as keys (see pino-logger.js). */
+  function objectLine(obj, logger, extra) {
+    const scope = carrier.getStore();
+    if (scope === undefined) return extra;
+    let copy;
+    try {
+      copy = fieldsCopy(scope, redaction, profileOf(logger));
+    } catch {
+      return extra;
+    }
+    if (extra !== EMPTY && extra !== null && typeof extra === 'object') Object.assign(copy, extra);
+    return copy;
+  }
+
   function mixin(obj, level, logger) {
     const extra = userMixin === undefined ? EMPTY : userMixin(obj, level, logger);
+    if (lineLogger !== logger || lineProfile.objectMode) {
+      lineLogger = undefined;
+      return objectLine(obj, logger, extra);
+    }
+    lineLogger = undefined;
     if (lineFragment === '') return extra;
     try {
       let found = explicitFields(obj);
       if (extra !== EMPTY && extra !== null && typeof extra === 'object') found = explicitFields(extra, found);
       if (found !== undefined) {
-        const omit = mergeOmit(found, lineBindings?.omit ?? []);
+        const omit = mergeOmit(found, lineProfile.omit);
         const reduced = reducedFragmentOf(lineScope, redaction, omit.omit, omit.key);
         if (reduced !== lineFragment) {
           pendingFrom = lineBase + lineFragment;
@@ -208,6 +252,12 @@ export function pinoOptions(options) {
 
 const MIXIN_OPTIONS = ['redact'];
 
+function hasNoKeys(obj) {
+  // eslint-disable-next-line no-unreachable-loop
+  for (const key in obj) return key === undefined;
+  return true;
+}
+
 /** A pino mixin adding the context's fields; `createPinoMixin({ redact })`. */
 export function createPinoMixin(options) {
   const opts = checkOptions('createPinoMixin', options, MIXIN_OPTIONS);
@@ -215,7 +265,7 @@ export function createPinoMixin(options) {
   const key = `log:p${redaction.key}`;
   const plainKey = `${key}-`; // made once: a key built per call would be hashed per call
   // The object copied per line: a private, unfrozen one (spreading a frozen
-  // object measured 6x slower), one per scope and per set of logger bindings.
+  // object measured 6x slower), one per scope and per set of keys the logger writes itself.
   function templateOf(scope, conflicts) {
     const memo = scope.memo ?? (scope.memo = {});
     const memoKey = `${key}-${conflicts.key}`;
@@ -231,12 +281,17 @@ export function createPinoMixin(options) {
     const scope = carrier.getStore();
     if (scope === undefined) return {};
     try {
-      const conflicts = bindingConflicts(chindingsOf(logger));
+      const conflicts = profileOf(logger);
       const memo = scope.memo;
       let template = memo !== undefined && conflicts.key === '' ? memo[plainKey] : undefined;
       if (template === undefined) template = templateOf(scope, conflicts);
-      // A fresh object: pino's default merge (Object.assign(mixinResult,
-      // obj)) writes the call's own fields into it, and so they win.
+      // pino's default merge (Object.assign(mixinResult, obj)) writes the
+      // call's own fields into what this returns, so they win: a line with
+      // such fields gets a fresh copy. A line without (the usual one) gets
+      // the scope's object itself, which nothing then writes into (see
+      // `shareable`): measured, the copy per line and its garbage were a
+      // quarter of what pinoMixin added to a line.
+      if (conflicts.shareable && hasNoKeys(obj)) return template;
       return { ...template };
     } catch {
       return {};

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { withContext, defineField } from 'mellea-context';
 import { installConsole } from 'mellea-context/console';
-import { lineSink, duplicateKeys, contextOf } from './helpers/lines.mjs';
+import { lineSink, duplicateKeys, contextOf, parseLogfmt } from './helpers/lines.mjs';
 
 const FULL = { session_id: 's-1', request_id: 'r-1', model_id: 'granite', sampling_iteration: 2 };
 const sha16 = (text) => createHash('sha256').update(text).digest('hex').slice(0, 16);
@@ -57,14 +57,53 @@ test('an Error argument becomes `exception` with its stack', () => {
   assert.deepEqual(contextOf(record), FULL);
 });
 
-test('text lines: timestamp LEVEL message key=value, quoted when needed', () => {
+test('text lines are logfmt: timestamp, level, message, then the fields, quoted when needed', () => {
   const sink = withConsole({ format: 'text' }, () => {
     console.log('outside');
     withContext({ ...FULL, model_id: 'two words', session_id: 'say "hi"' }, () => console.warn('inside'));
   });
   const [outside, inside] = sink.lines;
-  assert.match(outside, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO outside$/);
-  assert.match(inside, / WARNING inside session_id="say \\"hi\\"" request_id=r-1 model_id="two words" sampling_iteration=2$/);
+  assert.match(outside, /^timestamp=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z level=INFO message=outside$/);
+  assert.match(inside, / level=WARNING message=inside session_id="say \\"hi\\"" request_id=r-1 model_id="two words" sampling_iteration=2$/);
+  assert.deepEqual(parseLogfmt(inside).slice(1), [
+    ['level', 'WARNING'],
+    ['message', 'inside'],
+    ['session_id', 'say "hi"'],
+    ['request_id', 'r-1'],
+    ['model_id', 'two words'],
+    ['sampling_iteration', '2'],
+  ]);
+});
+
+test('text lines: a message cannot forge a field (issue 9, finding 7)', () => {
+  const FORGERIES = [
+    'hello session_id=admin',
+    'session_id=admin',
+    'x" session_id="admin',
+    'x\\" session_id=admin',
+    'x\\',
+    'end\nsession_id=admin',
+    '=',
+    '',
+    ' leading and trailing ',
+  ];
+  const sink = withConsole({ format: 'text' }, () =>
+    withContext(FULL, () => {
+      for (const text of FORGERIES) console.log(text);
+      console.log('%s', 'args', { session_id: 'admin' });
+      console.error(new Error('err session_id=admin'));
+    }),
+  );
+  assert.equal(sink.lines.length, FORGERIES.length + 2);
+  for (const [i, line] of sink.lines.entries()) {
+    const pairs = parseLogfmt(line);
+    const keys = pairs.map(([key]) => key);
+    assert.equal(new Set(keys).size, keys.length, `a key twice in ${line}`);
+    const record = Object.fromEntries(pairs);
+    assert.equal(record.session_id, 's-1', line);
+    assert.equal(record.request_id, 'r-1', line);
+    if (i < FORGERIES.length) assert.equal(record.message, FORGERIES[i].replace('\n', '\\n'), line);
+  }
 });
 
 test('bad content: JSON lines parse, text lines stay one line without terminal controls', () => {
@@ -90,8 +129,9 @@ test('bad content: JSON lines parse, text lines stay one line without terminal c
       assert.equal(records[5].message.length, 1 << 20);
       for (const record of records) assert.deepEqual(contextOf(record), FULL);
     } else {
-      assert.match(sink.lines[0], / INFO a\\r\\nb session_id=/);
-      assert.match(sink.lines[3], / INFO \\e\[2J\\e\[H\\x9b31m /);
+      assert.match(sink.lines[0], / level=INFO message="a\\r\\nb" session_id=/);
+      assert.match(sink.lines[3], / level=INFO message="\\e\[2J\\e\[H\\x9b31m" /);
+      for (const line of sink.lines) assert.equal(Object.fromEntries(parseLogfmt(line)).session_id, 's-1');
     }
   }
 });
@@ -232,15 +272,68 @@ test('options are validated at install, with stable codes', () => {
   assert.equal(console.log.name, 'log');
 });
 
+test('installConsole is all-or-nothing: a read-only method changes nothing (issue 10, finding 9)', () => {
+  const log = () => {};
+  const info = () => {};
+  const readOnly = { log, debug() {}, warn() {}, error() {} };
+  Object.defineProperty(readOnly, 'info', { value: info, writable: false, enumerable: true });
+  assert.throws(() => installConsole({ console: readOnly, stream: lineSink() }), { code: 'ERR_MELLEA_INVALID_OPTION', message: /info/ });
+  assert.equal(readOnly.log, log, 'log must not have been wrapped');
+  assert.equal(readOnly.info, info);
+
+  const frozen = Object.freeze({ log, info, warn() {}, error() {}, debug() {} });
+  assert.throws(() => installConsole({ console: frozen, stream: lineSink() }), { code: 'ERR_MELLEA_INVALID_OPTION' });
+  assert.equal(frozen.log, log);
+
+  const getterOnly = { info, warn() {}, error() {}, debug() {} };
+  Object.defineProperty(getterOnly, 'log', { get: () => log, enumerable: true });
+  assert.throws(() => installConsole({ console: getterOnly, stream: lineSink() }), { code: 'ERR_MELLEA_INVALID_OPTION', message: /log/ });
+  assert.equal(getterOnly.info, info);
+
+  // A setter that refuses by throwing, found only while applying: rolled back.
+  const before = { log, info, warn() {}, error() {} };
+  const refusing = { ...before };
+  Object.defineProperty(refusing, 'debug', {
+    get: () => before.log,
+    set() {
+      throw new Error('no');
+    },
+    enumerable: true,
+  });
+  assert.throws(() => installConsole({ console: refusing, stream: lineSink() }), { code: 'ERR_MELLEA_INVALID_OPTION', message: /debug/ });
+  for (const method of ['log', 'info', 'warn', 'error']) assert.equal(refusing[method], before[method], method);
+
+  for (const bad of [null, 42, 'console', () => {}]) {
+    assert.throws(() => installConsole({ console: bad }), { code: 'ERR_MELLEA_INVALID_OPTION' }, String(bad));
+  }
+  assert.throws(() => installConsole({ console: {} }), { code: 'ERR_MELLEA_INVALID_OPTION', message: /none of/ });
+  assert.equal(console.log.name, 'log', 'the global console was not touched');
+});
+
 // Last in this file: the fields it defines exist process-wide from here on.
-test('a defined field named like a record key never duplicates that key', () => {
-  defineField('level', { type: 'string' });
-  defineField('message', { type: 'string' });
-  const sink = withConsole({}, () => withContext({ ...FULL, level: 'debug-ish', message: 'field' }, () => console.warn('text')));
-  const line = sink.lines[0];
-  assert.deepEqual(duplicateKeys(line), []);
-  const record = JSON.parse(line);
-  assert.equal(record.level, 'WARNING');
-  assert.equal(record.message, 'text');
-  assert.deepEqual(contextOf(record), FULL);
+test('a defined field named like a record key never duplicates that key, in either format', () => {
+  const defined = [];
+  for (const name of ['level', 'message', 'timestamp', 'exception']) {
+    try {
+      defineField(name, { type: 'string' });
+      defined.push(name);
+    } catch (error) {
+      // The core may refuse such names outright: that is the other way to
+      // guarantee it, with a stable code.
+      assert.equal(error.code, 'ERR_MELLEA_FIELD_DEFINITION');
+    }
+  }
+  const extra = Object.fromEntries(defined.map((name) => [name, `field-${name}`]));
+  for (const format of ['json', 'text']) {
+    const sink = withConsole({ format }, () => withContext({ ...FULL, ...extra }, () => console.warn('text', new Error('boom'))));
+    const line = sink.lines[0];
+    const record = format === 'json' ? JSON.parse(line) : Object.fromEntries(parseLogfmt(line));
+    if (format === 'json') assert.deepEqual(duplicateKeys(line), []);
+    else assert.equal(parseLogfmt(line).length, Object.keys(record).length, line);
+    assert.equal(record.level, 'WARNING');
+    assert.match(record.message, /^text Error: boom/);
+    assert.match(record.exception, /^Error: boom/);
+    assert.doesNotMatch(record.timestamp, /field/);
+    assert.deepEqual(contextOf(record), format === 'json' ? FULL : { ...FULL, sampling_iteration: '2' });
+  }
 });

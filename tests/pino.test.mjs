@@ -228,3 +228,207 @@ test('setBindings on a logger in use: the new bindings win from the next line', 
     assert.equal(JSON.parse(after).session_id, 's-1');
   }
 });
+
+// ---- Issue 9, finding 7: the pino traps. Each runs on both integrations
+// where it applies; every line must be one JSON object without a repeated key.
+
+function recordsOf(sink) {
+  for (const line of sink.lines) assert.deepEqual(duplicateKeys(line), [], `duplicate keys in ${line}`);
+  return sink.records;
+}
+
+test('trap: a timestamp given after the spread keeps the fields (and the user time)', () => {
+  const sink = lineSink();
+  const log = pino({ ...pinoOptions(), timestamp: pino.stdTimeFunctions.isoTime }, sink);
+  withContext(FULL, () => {
+    log.info('overridden');
+    log.info({ session_id: 'mine' }, 'own key');
+    log.child({ model_id: 'bound' }).info('child');
+  });
+  const [plain, own, child] = recordsOf(sink);
+  assert.match(plain.time, /^\d{4}-\d\d-\d\dT/);
+  assert.deepEqual(contextOf(plain), FULL);
+  assert.equal(own.session_id, 'mine');
+  assert.equal(own.request_id, 'r-1');
+  assert.equal(child.model_id, 'bound');
+  assert.equal(child.session_id, 's-1');
+  // Composing through pinoOptions is the same output.
+  const composed = lineSink();
+  withContext(FULL, () => pino({ ...pinoOptions({ timestamp: pino.stdTimeFunctions.isoTime }) }, composed).info('composed'));
+  assert.deepEqual(contextOf(recordsOf(composed)[0]), FULL);
+});
+
+for (const [name, make] of Object.entries({
+  pinoOptions: (sink, extra) => pino({ ...pinoOptions(), ...extra }, sink),
+  pinoMixin: (sink, extra) => pino({ mixin: pinoMixin, ...extra }, sink),
+})) {
+  test(`trap (${name}): pino's own redact covers the context's fields`, () => {
+    const sink = lineSink();
+    withContext(FULL, () => {
+      make(sink, { redact: ['session_id'] }).info('array form');
+      make(sink, { redact: { paths: ['session_id', 'model_id'], censor: '[x]' } }).info('object form');
+      make(sink, { redact: { paths: ['request_id'], remove: true } }).info('removed');
+      make(sink, { redact: ['session_id'] }).info({ session_id: 'own' }, 'own key too');
+      make(sink, { redact: ['session_id'] }).child({ model_id: 'm' }).info('child');
+    });
+    const [array, object, removed, own, child] = recordsOf(sink);
+    assert.equal(array.session_id, '[Redacted]');
+    assert.equal(array.request_id, 'r-1');
+    assert.equal(object.session_id, '[x]');
+    assert.equal(object.model_id, '[x]');
+    assert.equal('request_id' in removed, false);
+    assert.equal(removed.session_id, 's-1');
+    assert.equal(own.session_id, '[Redacted]');
+    assert.equal(child.session_id, '[Redacted]');
+    assert.equal(child.model_id, 'm');
+    for (const line of sink.lines) assert.doesNotMatch(line, /"s-1".*Redacted|"session_id":"s-1".*"session_id"/);
+  });
+
+  test(`trap (${name}): with nestedKey the fields go where pino's mixin puts them, same for both`, () => {
+    const sink = lineSink();
+    withContext(FULL, () => {
+      const log = make(sink, { nestedKey: 'payload' });
+      log.info('no object');
+      log.info({ a: 1 }, 'with object');
+      log.info({ session_id: 'own' }, 'own key');
+    });
+    const [bare, withObject, own] = recordsOf(sink);
+    // Decided: under nestedKey, as pino itself places a mixin's keys.
+    for (const record of [bare, withObject]) {
+      assert.deepEqual(contextOf(record.payload), FULL, JSON.stringify(record));
+      assert.deepEqual(contextOf(record), {});
+    }
+    assert.equal(withObject.payload.a, 1);
+    assert.equal(own.payload.session_id, 'own');
+  });
+
+  test(`trap (${name}): multistream's lastTime stays the time alone`, () => {
+    const seen = [];
+    const reader = { [Symbol.for('pino.metadata')]: true, write: (line) => seen.push({ line, lastTime: reader.lastTime }) };
+    const sink = lineSink();
+    withContext(FULL, () => {
+      const log = make(pino.multistream([{ stream: reader }, { stream: sink }]));
+      log.info('through multistream');
+    });
+    assert.equal(seen.length, 1);
+    assert.match(String(seen[0].lastTime), /^\d+$/);
+    assert.deepEqual(contextOf(JSON.parse(seen[0].line)), FULL);
+    assert.deepEqual(contextOf(recordsOf(sink)[0]), FULL);
+  });
+
+  test(`trap (${name}): a field named like a logger key never writes the key twice`, () => {
+    defineField('event', { type: 'string' });
+    defineField('severity', { type: 'string' });
+    defineField('ts', { type: 'string' });
+    const sink = lineSink();
+    withContext({ ...FULL, event: 'ctx-event', severity: 'ctx-sev', ts: 'ctx-ts' }, () => {
+      const log = make(sink, {
+        messageKey: 'event',
+        formatters: { level: (label) => ({ severity: label }) },
+        timestamp: () => `,"ts":${Date.now()}`,
+      });
+      log.info('the message');
+      log.info({ other: 1 });
+    });
+    const [withMessage, withoutMessage] = recordsOf(sink);
+    assert.equal(withMessage.event, 'the message');
+    assert.equal(withMessage.severity, 'info');
+    assert.equal(typeof withMessage.ts, 'number');
+    assert.equal(withMessage.session_id, 's-1');
+    // The logger's keys win even on a line that does not write them.
+    assert.equal(withoutMessage.severity, 'info');
+    assert.equal(withoutMessage.session_id, 's-1');
+  });
+}
+
+test('trap: logger keys also win on the fast path (timestamp composed through pinoOptions)', () => {
+  defineField('event', { type: 'string' });
+  defineField('severity', { type: 'string' });
+  defineField('ts', { type: 'string' });
+  const sink = lineSink();
+  withContext({ ...FULL, event: 'ctx-event', severity: 'ctx-sev', ts: 'ctx-ts' }, () => {
+    const log = pino(
+      {
+        ...pinoOptions({ timestamp: () => `,"ts":${Date.now()}` }),
+        messageKey: 'event',
+        formatters: { level: (label) => ({ severity: label }) },
+        base: { pid: 1, hostname: 'h' },
+      },
+      sink,
+    );
+    log.info('the message');
+    log.child({ model_id: 'bound' }).info({ session_id: 'own' });
+  });
+  const [first, second] = recordsOf(sink);
+  assert.equal(first.event, 'the message');
+  assert.equal(first.severity, 'info');
+  assert.equal(typeof first.ts, 'number');
+  assert.deepEqual(contextOf(first), FULL);
+  assert.equal(second.severity, 'info');
+  assert.equal(second.model_id, 'bound');
+  assert.equal(second.session_id, 'own');
+  assert.equal(second.request_id, 'r-1');
+});
+
+test('trap: a mixin or hooks given after the spread is reported once, with a code', async () => {
+  const warnings = [];
+  const onWarning = (warning) => warnings.push(warning);
+  process.on('warning', onWarning);
+  try {
+    const sink = lineSink();
+    const log = pino({ ...pinoOptions(), mixin: () => ({ mine: 1 }) }, sink);
+    withContext(FULL, () => {
+      log.info('one');
+      log.info('two');
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(contextOf(recordsOf(sink)[0]), FULL);
+    assert.equal(warnings.filter((w) => w.code === 'MELLEA_PINO_OVERRIDDEN').length, 1);
+    // Composed through pinoOptions: no warning.
+    warnings.length = 0;
+    const fine = pino({ ...pinoOptions({ mixin: () => ({ mine: 1 }) }) }, lineSink());
+    withContext(FULL, () => fine.info('ok'));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(warnings.filter((w) => w.code === 'MELLEA_PINO_OVERRIDDEN'), []);
+  } finally {
+    process.off('warning', onWarning);
+  }
+});
+
+test('pinoOptions: a millisecond turning between hooks never leaves a key twice (found by the README test)', () => {
+  // The first line of a new logger reads the clock, then its profile reads
+  // it again: with the millisecond changing in between, a second line in
+  // that new millisecond once reused the first line's time text.
+  const realNow = Date.now;
+  const sink = lineSink();
+  const log = pino({ ...pinoOptions() }, sink);
+  const ticks = [1000, 1001];
+  Date.now = () => (ticks.length > 0 ? ticks.shift() : 1001);
+  try {
+    withContext(FULL, () => {
+      log.info('first');
+      log.info({ model_id: 'own' }, 'second');
+    });
+    const [, second] = recordsOf(sink);
+    assert.equal(second.model_id, 'own');
+    assert.equal(second.session_id, 's-1');
+  } finally {
+    Date.now = realNow;
+  }
+});
+
+test('pinoMixin: a merge strategy that writes into the mixin result never leaks into the next line', () => {
+  const sink = lineSink();
+  let n = 0;
+  const log = pino({ mixin: pinoMixin, mixinMergeStrategy: (obj, mixed) => Object.assign(mixed, obj, { [`k${n++}`]: true }) }, sink);
+  withContext(FULL, () => {
+    log.info('one');
+    log.info('two');
+    log.info({ a: 1 }, 'three');
+    log.info('four');
+  });
+  const records = recordsOf(sink);
+  assert.deepEqual(records.map((r) => Object.keys(r).filter((k) => /^k\d$/.test(k))), [['k0'], ['k1'], ['k2'], ['k3']]);
+  assert.equal(records[3].a, undefined);
+  for (const record of records) assert.deepEqual(contextOf(record), FULL);
+});

@@ -1,8 +1,9 @@
 // mellea-context/console: console lines that carry the context, and the JSON
 // log line builder (built in the C++ core).
 
-/** Per field (either spelling): 'hash' = first 16 hex of SHA-256 of the value, 'omit' = left out. */
-export type Redaction = Record<string, 'hash' | 'omit'>;
+import type { Redaction } from './index.js';
+
+export type { Redaction };
 
 export interface LogRecord {
   message?: unknown;

@@ -1,28 +1,55 @@
 // mellea-context: async-safe telemetry context for Node and browsers.
 
-/** Built-in fields under their canonical (snake_case) or camelCase names. */
-export interface ContextFields {
-  session_id?: string | null;
-  sessionId?: string | null;
-  request_id?: string | null;
-  requestId?: string | null;
-  model_id?: string | null;
-  modelId?: string | null;
+/**
+ * Fields added with defineField, for the type checker: declare them once by
+ * declaration merging, and withContext/getCurrentContext accept and show
+ * them (under both spellings) while a misspelt name stays an error.
+ *
+ *     declare module 'mellea-context' {
+ *       interface DefinedFields { tenant_id: string; cached: boolean }
+ *     }
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface
+export interface DefinedFields {}
+
+/** The JS alias of a canonical name: `tenant_id` -> `tenantId` (as defineField derives it). */
+export type CamelAlias<S extends string> = S extends `${infer Head}_${infer Tail}` ? `${Head}${Capitalize<CamelAlias<Tail>>}` : S;
+
+/** Built-in fields, canonical names and their types. */
+export interface BuiltinFields {
+  session_id: string;
+  request_id: string;
+  model_id: string;
   /** Integer 0..2^31-1. */
-  sampling_iteration?: number | null;
-  samplingIteration?: number | null;
-  /** Fields added with defineField, under either spelling. */
-  [field: string]: string | number | boolean | null | undefined;
+  sampling_iteration: number;
 }
 
+/** Every field the type checker knows: built-ins and DefinedFields. */
+export type KnownFields = BuiltinFields & DefinedFields;
+
+/**
+ * Input of withContext/enterContext: any known field under its canonical
+ * (snake_case) or camelCase name; `null`/`undefined` unsets it. Exact: an
+ * unknown key (`{ sesion_id }`) is a type error, as it is an error at run
+ * time (ERR_MELLEA_UNKNOWN_FIELD).
+ */
+export type ContextFields = {
+  [K in keyof KnownFields & string]?: KnownFields[K] | null;
+} & {
+  [K in keyof KnownFields & string as CamelAlias<K>]?: KnownFields[K] | null;
+};
+
+/** Per field (either spelling): 'hash' = first 16 hex of SHA-256 of the value, 'omit' = left out. */
+export type Redaction = {
+  [K in keyof KnownFields & string]?: 'hash' | 'omit';
+} & {
+  [K in keyof KnownFields & string as CamelAlias<K>]?: 'hash' | 'omit';
+};
+
 /** The current context: set fields only, canonical keys, frozen. */
-export interface CurrentContext {
-  readonly session_id?: string;
-  readonly request_id?: string;
-  readonly model_id?: string;
-  readonly sampling_iteration?: number;
-  readonly [field: string]: string | number | boolean | undefined;
-}
+export type CurrentContext = {
+  readonly [K in keyof KnownFields & string]?: KnownFields[K];
+};
 
 export type FieldType = 'string' | 'integer' | 'boolean';
 

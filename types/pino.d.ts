@@ -1,7 +1,8 @@
 // mellea-context/pino: the context's fields on every pino line.
 
-/** Per field (either spelling): 'hash' = first 16 hex of SHA-256 of the value, 'omit' = left out. */
-export type Redaction = Record<string, 'hash' | 'omit'>;
+import type { Redaction } from './index.js';
+
+export type { Redaction };
 
 export interface PinoOptionsInput {
   /** Redaction of context fields (not of fields the log call passes itself: use pino's `redact`). */

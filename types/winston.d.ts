@@ -1,7 +1,8 @@
 // mellea-context/winston: a winston format adding the context's fields.
 
-/** Per field (either spelling): 'hash' = first 16 hex of SHA-256 of the value, 'omit' = left out. */
-export type Redaction = Record<string, 'hash' | 'omit'>;
+import type { Redaction } from './index.js';
+
+export type { Redaction };
 
 /** Structurally a logform Format: usable in winston.format.combine(). */
 export interface ContextFormat {

@@ -1,8 +1,9 @@
-// The text line format: `timestamp LEVEL message key=value ...`. Every
-// control character (C0, DEL, C1) and the Unicode line separators become
-// visible escapes, so no message or value can end the line early, forge a
-// second one, or move a terminal's cursor; values with spaces, quotes,
-// `=` or backslashes are quoted.
+// The text line format, logfmt: `timestamp=… level=… message=… key=value ...`.
+// Every control character (C0, DEL, C1) and the Unicode line separators
+// become visible escapes, so no message or value can end the line early,
+// forge a second one, or move a terminal's cursor; values with spaces,
+// quotes, `=` or backslashes are double-quoted (`\"` and `\\` inside), so a
+// message can never read as another key.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
 const NEEDS_QUOTES = /[\s"'=\\\u0000-\u001f\u007f-\u009f\u2028\u2029]|^$/;
 const SHORT = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f', '\u001b': '\\e' };
@@ -17,11 +18,6 @@ function escapeControl(c) {
 // Lone surrogates would print as garbage or trip a UTF-8 encoder downstream.
 function wellFormed(text) {
   return text.isWellFormed() ? text : text.toWellFormed();
-}
-
-/** A message for a text line: one line, no terminal controls. */
-export function escapeText(text) {
-  return wellFormed(text).replace(CONTROL, escapeControl);
 }
 
 /** A value for `key=value`: bare when unambiguous, else double-quoted. */

@@ -91,3 +91,52 @@ export function contextOf(record, names = ['session_id', 'request_id', 'model_id
   for (const name of names) if (Object.hasOwn(record, name)) out[name] = record[name];
   return out;
 }
+
+/**
+ * A strict logfmt parser for installConsole's text lines: `key=value`
+ * pairs separated by one space; a value is bare (no space, quote, `=` or
+ * backslash) or double-quoted with `\"` and `\\` escapes. Returns the pairs
+ * in order (duplicates kept) or throws, naming the line, on anything else.
+ */
+export function parseLogfmt(line) {
+  const pairs = [];
+  let i = 0;
+  const fail = (why) => {
+    throw new Error(`not a logfmt line (${why} at ${i}): ${JSON.stringify(line.slice(0, 300))}`);
+  };
+  while (i < line.length) {
+    const eq = line.indexOf('=', i);
+    if (eq <= i) fail('missing key');
+    const key = line.slice(i, eq);
+    if (!/^[a-z][a-z0-9_]*$/.test(key)) fail(`bad key ${JSON.stringify(key)}`);
+    i = eq + 1;
+    let value = '';
+    if (line[i] === '"') {
+      i++;
+      for (;;) {
+        if (i >= line.length) fail('unterminated quote');
+        const c = line[i];
+        if (c === '"') break;
+        if (c === '\\') {
+          value += line.slice(i, i + 2);
+          i += 2;
+        } else {
+          value += c;
+          i++;
+        }
+      }
+      i++;
+    } else {
+      const end = line.indexOf(' ', i);
+      value = line.slice(i, end === -1 ? line.length : end);
+      if (/["=\\]/.test(value) || value === '') fail('bad bare value');
+      i += value.length;
+    }
+    pairs.push([key, value.replace(/\\(["\\])/g, '$1')]);
+    if (i < line.length) {
+      if (line[i] !== ' ') fail('expected a space');
+      i++;
+    }
+  }
+  return pairs;
+}

@@ -1,0 +1,168 @@
+// What a pino logger writes itself, read from the logger a hook is called
+// with, so that the context's fields never repeat one of its keys and go
+// where pino would put a mixin's keys:
+// - the keys the logger writes on every line: the level object (pino's
+//   lsCache, shaped by formatters.level), the time text, messageKey,
+//   nestedKey, and the bindings (pino's `chindings`: base fields such as
+//   pid/hostname and child() bindings, serialized as `,"k":v...`);
+// - whether the fields must travel as a mixin object rather than as a
+//   pre-serialized fragment: with `nestedKey` (pino puts a mixin's keys under
+//   it), with pino's own `redact` naming a context field or `*` (pino redacts
+//   the object's keys), with `formatters.log` (it sees the object's keys),
+//   and with a stream that reads pino's line metadata (pino.multistream:
+//   `lastTime` is the time text, which must stay the time alone).
+// The package does not depend on pino: its private symbols are found once by
+// their descriptions (pino lib/symbols.js, checked in pino 9 and 10).
+import { contextIndex } from './scope-fields.js';
+import { internals } from '../node/runtime.js';
+
+const NEEDS_METADATA = Symbol.for('pino.metadata');
+const FORMATTERS = Symbol.for('pino.formatters');
+const CACHE_LIMIT = 256;
+const hasOwn = Object.prototype.hasOwnProperty;
+
+const NAMES = ['chindings', 'stringifiers', 'messageKey', 'nestedKey', 'stream', 'lsCache', 'time', 'mixin', 'mixinMergeStrategy'];
+const HOOKS = Symbol.for('pino.hooks');
+let symbols; // description -> symbol, found on the first logger seen
+
+function findSymbols(logger) {
+  const found = {};
+  for (let o = logger; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+    for (const sym of Object.getOwnPropertySymbols(o)) {
+      const name = sym.description?.startsWith('pino.') ? sym.description.slice(5) : undefined;
+      if (name !== undefined && NAMES.includes(name) && found[name] === undefined) found[name] = sym;
+    }
+  }
+  return found.chindings === undefined ? undefined : found;
+}
+
+function isLogger(logger) {
+  if (logger === null || typeof logger !== 'object') return false;
+  if (symbols === undefined) symbols = findSymbols(logger);
+  return symbols !== undefined;
+}
+
+/** pino's serialized bindings of `logger` ('' when it is not a pino logger). */
+export function chindingsOf(logger) {
+  if (!isLogger(logger)) return '';
+  const chindings = logger[symbols.chindings];
+  return typeof chindings === 'string' ? chindings : '';
+}
+
+/** Keys of a `,"k":v...` or `{"k":v...` JSON text (none when it is not JSON). */
+function keysOfText(text, into) {
+  if (typeof text !== 'string' || text === '') return;
+  const body = text[0] === '{' ? text.slice(1) : text[0] === ',' ? text.slice(1) : undefined;
+  if (body === undefined || body === '') return;
+  try {
+    for (const key of Object.keys(JSON.parse(`{${body}}`))) into.add(key);
+  } catch {
+    // not pino's format: nothing known to clash with
+  }
+}
+
+function redactsContext(stringifiers) {
+  if (stringifiers === null || typeof stringifiers !== 'object') return false;
+  for (const sym of Object.getOwnPropertySymbols(stringifiers)) {
+    if (sym.description === 'pino.wildcardFirst') return true;
+  }
+  for (const key in stringifiers) if (contextIndex(key) >= 0) return true;
+  return false;
+}
+
+const NONE = Object.freeze({ omit: Object.freeze([]), key: '', objectMode: false, shareable: true });
+const NOT_PINO = Object.freeze({ omit: Object.freeze([]), key: '', objectMode: false, shareable: false });
+
+/**
+ * The profile of `logger`: { omit (sorted field indexes), key (names omit),
+ * objectMode, shareable }. `shareable`: nothing on the logger's path writes
+ * into a mixin's result when the log call passes no object of its own
+ * (pino's default merge strategy copies that object's keys, and there are
+ * none; no formatters.log; no stream handed pino's lastObj), so pinoMixin may
+ * return one object per scope instead of a copy per line.
+ */
+function computeProfile(logger, chindings) {
+  if (!isLogger(logger)) return NOT_PINO;
+  const keys = new Set();
+  keysOfText(chindings, keys);
+  const lsCache = logger[symbols.lsCache];
+  if (lsCache !== null && typeof lsCache === 'object') for (const label in lsCache) keysOfText(lsCache[label], keys);
+  const time = logger[symbols.time];
+  if (typeof time === 'function') {
+    try {
+      keysOfText(time.call(undefined), keys); // as pino calls it once at construction
+    } catch {
+      // a time function that needs its logger: its keys are unknown
+    }
+  }
+  const messageKey = logger[symbols.messageKey];
+  if (typeof messageKey === 'string') keys.add(messageKey);
+  const nestedKey = logger[symbols.nestedKey];
+  if (typeof nestedKey === 'string') keys.add(nestedKey);
+  const omit = [];
+  for (const key of keys) {
+    const index = contextIndex(key);
+    if (index >= 0) omit.push(index);
+  }
+  omit.sort((a, b) => a - b);
+  const stream = logger[symbols.stream];
+  const metadata = stream !== null && typeof stream === 'object' && stream[NEEDS_METADATA] === true;
+  const logFormatter = typeof logger[FORMATTERS]?.log === 'function';
+  const objectMode = typeof nestedKey === 'string' || metadata || redactsContext(logger[symbols.stringifiers]) || logFormatter;
+  const defaultMerge = symbols.mixinMergeStrategy !== undefined && logger[symbols.mixinMergeStrategy] == null;
+  const shareable = defaultMerge && !metadata && !logFormatter;
+  if (omit.length === 0 && !objectMode && shareable) return NONE;
+  return Object.freeze({ omit: Object.freeze(omit), key: omit.join(','), objectMode, shareable });
+}
+
+// Most processes log through a handful of loggers and a request through one:
+// the last (logger, bindings) pair is checked by identity (a logger's
+// bindings string is one string object until setBindings), others through a
+// bounded WeakMap. Everything is dropped when defineField adds a field, since
+// a key that was no field may have become one.
+let lastLogger;
+let lastChindings;
+let lastProfile = NONE;
+let byLogger = new WeakMap();
+let cacheSize = 0;
+let fieldCount = 0;
+
+/** What `logger` writes itself and how the fields must travel on its lines. */
+export function profileOf(logger) {
+  const chindings = chindingsOf(logger);
+  if (internals.fields.length !== fieldCount) {
+    fieldCount = internals.fields.length;
+    byLogger = new WeakMap();
+    cacheSize = 0;
+    lastLogger = undefined;
+  } else if (logger === lastLogger && chindings === lastChindings) {
+    return lastProfile;
+  }
+  let profile;
+  const known = logger !== null && typeof logger === 'object' ? byLogger.get(logger) : undefined;
+  if (known !== undefined && known.chindings === chindings) {
+    profile = known.profile;
+  } else {
+    profile = computeProfile(logger, chindings);
+    if (logger !== null && typeof logger === 'object') {
+      if (cacheSize >= CACHE_LIMIT) {
+        byLogger = new WeakMap();
+        cacheSize = 0;
+      }
+      byLogger.set(logger, { chindings, profile });
+      cacheSize++;
+    }
+  }
+  lastLogger = logger;
+  lastChindings = chindings;
+  lastProfile = profile;
+  return profile;
+}
+
+/** The mixin and streamWrite hook `logger` calls (undefined when unknown). */
+export function hooksOf(logger) {
+  if (!isLogger(logger)) return undefined;
+  return { mixin: symbols.mixin === undefined ? undefined : logger[symbols.mixin], streamWrite: logger[HOOKS]?.streamWrite };
+}
+
+export { NONE as NO_PROFILE, hasOwn };

@@ -1,0 +1,73 @@
+// The code blocks of a Markdown file, for tests/readme.test.mjs: each fenced
+// block with its language, line, section, skip marker, and the output its
+// `// prints: …` comments promise.
+const FENCE = /^```\s*([A-Za-z0-9_+-]*)\s*$/;
+const SKIP = /^<!--\s*readme-test:\s*skip\b(.*?)-->\s*$/;
+const PRINTS = /(?:\/\/|#)\s*prints:\s?(.*)$/;
+
+/**
+ * Blocks of `markdown`: { lang, line (1-based, of the opening fence),
+ * section (nearest heading), code, skip: undefined | { reason } | { error } }.
+ */
+export function codeBlocks(markdown) {
+  const lines = markdown.split('\n');
+  const blocks = [];
+  let section = '(top)';
+  for (let i = 0; i < lines.length; i++) {
+    const heading = /^#{1,6}\s+(.*)$/.exec(lines[i]);
+    if (heading) {
+      section = heading[1].trim();
+      continue;
+    }
+    const open = FENCE.exec(lines[i]);
+    if (!open) continue;
+    const start = i;
+    const body = [];
+    for (i++; i < lines.length && !/^```\s*$/.test(lines[i]); i++) body.push(lines[i]);
+    let prev = start - 1;
+    while (prev >= 0 && lines[prev].trim() === '') prev--;
+    let skip;
+    const marker = prev >= 0 ? SKIP.exec(lines[prev].trim()) : null;
+    if (marker) {
+      const reason = /^\s*\((.*)\)\s*$/.exec(marker[1]);
+      skip = reason && reason[1].trim() !== '' ? { reason: reason[1].trim() } : { error: `skip marker without a reason: ${lines[prev].trim()}` };
+    }
+    blocks.push({ lang: open[1].toLowerCase(), line: start + 1, section, code: body.join('\n'), skip });
+  }
+  return blocks;
+}
+
+/**
+ * What a block promises to print, in order: the text after each
+ * `// prints:` comment, where `…` stands for any run of characters.
+ */
+export function expectedOutput(code) {
+  const out = [];
+  for (const line of code.split('\n')) {
+    const match = PRINTS.exec(line);
+    if (match) out.push(match[1].trim());
+  }
+  return out;
+}
+
+/** A RegExp matching a whole output line against an expectation with `…` wildcards. */
+export function expectationPattern(expected) {
+  const parts = expected.split('…').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${parts.join('.*?')}$`);
+}
+
+/**
+ * Checks that every expectation matches a line of `output`, in order;
+ * returns the first one that does not (or undefined when all match).
+ */
+export function firstUnmet(expectations, output) {
+  const lines = output.split('\n').map((line) => line.trimEnd());
+  let at = 0;
+  for (const expected of expectations) {
+    const pattern = expectationPattern(expected);
+    while (at < lines.length && !pattern.test(lines[at])) at++;
+    if (at === lines.length) return expected;
+    at++;
+  }
+  return undefined;
+}
