@@ -23,8 +23,22 @@ export const REQUEST_ID_INDEX = registry.lookup('request_id').index;
 export const kState = Symbol('mellea-context.request');
 /** An id minted by pinoHttpOptions().genReqId before the context middleware ran. */
 const kMintedId = Symbol('mellea-context.mintedRequestId');
-// Request-level scopes to their request, for addRequestFields() without req.
-const stateByScope = new WeakMap();
+// A request-level scope points to its request through the scope's
+// per-integration cache (scope.memo), for addRequestFields() without req. Not
+// a WeakMap from scope to request: one WeakMap entry per request cost an HTTP
+// service a fifth of its CPU per request (bench/http.bench.mjs; GC work on
+// entries of short-lived keys).
+const kRequest = Symbol('mellea-context.requestOfScope');
+
+function markScope(scope, state) {
+  const memo = scope.memo;
+  if (memo === undefined) scope.memo = { [kRequest]: state };
+  else memo[kRequest] = state;
+}
+
+function requestOfScope(scope) {
+  return scope.memo?.[kRequest];
+}
 const START = Object.freeze({ inboundRequestId: undefined, phase: 'start' });
 const FIELDS_PHASE = Object.freeze({ inboundRequestId: undefined, phase: 'fields' });
 
@@ -192,7 +206,7 @@ export function requestStarter(compiled) {
     const state = new RequestState(id, trust.requestId === 'ignore' ? undefined : inboundId, scope, req);
     req[kState] = state;
     req.id = id;
-    stateByScope.set(scope, state);
+    markScope(scope, state);
     return state;
   }
 
@@ -231,7 +245,7 @@ export function addRequestFields(fields, req) {
     throw argumentError('ERR_INVALID_ARG_TYPE', `${where}: req must be the request object, got ${describeType(req)}`);
   }
   const scope = current();
-  const state = req !== undefined ? (req[kState] ?? req.raw?.[kState]) : stateByScope.get(scope);
+  const state = req !== undefined ? (req[kState] ?? req.raw?.[kState]) : requestOfScope(scope);
   if (state === undefined) throw noRequest(where);
   refusesRequestId(fields);
   // Every resolve may throw (invalid fields): all of them before any change.
@@ -240,7 +254,7 @@ export function addRequestFields(fields, req) {
   if (latest !== state.latest) {
     if (state.latest !== state.start) (state.between ??= []).push(state.latest);
     state.latest = latest;
-    stateByScope.set(latest, state);
+    markScope(latest, state);
   }
   carrier.enterWith(entered);
   emitRequestScope(latest, state.req, state.info('fields'));
@@ -248,6 +262,6 @@ export function addRequestFields(fields, req) {
 
 /** The caller's request id kept as a parent id (trustInbound.requestId 'parent'), or undefined. */
 export function getInboundRequestId(req) {
-  const state = req !== undefined && req !== null ? (req[kState] ?? req.raw?.[kState]) : stateByScope.get(current());
+  const state = req !== undefined && req !== null ? (req[kState] ?? req.raw?.[kState]) : requestOfScope(current());
   return state?.inboundRequestId;
 }
