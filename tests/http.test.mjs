@@ -6,6 +6,8 @@ import express from 'express';
 import Fastify from 'fastify';
 import { getCurrentContext, getRequestId, withContext } from 'mellea-context';
 import { contextMiddleware, fastifyContext, withRequestContext } from 'mellea-context/http';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { lineSink } from './helpers/lines.mjs';
 import { listen, request } from './helpers/servers.mjs';
 
@@ -265,4 +267,17 @@ test('node:http: listeners on req and res can be listed and removed as usual; li
   } finally {
     await close();
   }
+});
+
+test('types: framework requests in fields(req), a typed Fastify plugin, exact options and fields (tests/types/http-types.ts)', async () => {
+  // Every line after a @ts-expect-error must fail to compile (misspelt
+  // options, misspelt fields, request_id); everything else must compile.
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const tsc = fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url));
+  const args = [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--skipLibCheck', 'tests/types/http-types.ts'];
+  const output = await new Promise((resolve) => {
+    execFile(process.execPath, args, { cwd: root }, (error, stdout, stderr) => resolve({ code: error?.code ?? 0, text: `${stdout}${stderr}` }));
+  });
+  assert.equal(output.text, '');
+  assert.equal(output.code, 0);
 });

@@ -1,12 +1,48 @@
-// mellea-context/http: one scope per inbound request; baggage helpers.
+// mellea-context/http: one scope and one id per inbound request; baggage helpers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ContextFields, CurrentContext } from './index.js';
+import type { CurrentContext } from './index.js';
+
+/**
+ * Fields an HTTP integration may set on a request (request_id is the
+ * integration's own). Exact: a misspelt name does not compile. Fields added
+ * with defineField are added here by declaration merging:
+ *
+ *     declare module 'mellea-context/http' {
+ *       interface RequestFields { tenant_id?: string | null }
+ *     }
+ */
+export interface RequestFields {
+  session_id?: string | null;
+  sessionId?: string | null;
+  model_id?: string | null;
+  modelId?: string | null;
+  /** Integer 0..2^31-1. */
+  sampling_iteration?: number | null;
+  samplingIteration?: number | null;
+}
+
+/** What to take from a trusted caller. */
+export interface InboundTrust {
+  /** Baggage members mellea.<field> to adopt, e.g. ['session_id', 'model_id']. Default none. */
+  fields?: ReadonlyArray<keyof RequestFields>;
+  /**
+   * The caller's x-request-id (or mellea.request_id baggage member), when it
+   * matches REQUEST_ID_PATTERN: 'parent' (default) mints this request's own
+   * id and keeps the caller's as getInboundRequestId(); 'adopt' uses it as
+   * request_id; 'ignore' drops it.
+   */
+  requestId?: 'parent' | 'adopt' | 'ignore';
+}
 
 export interface RequestContextOptions<Req = IncomingMessage> {
-  /** Request-id header read (with trustInbound) and echoed. Default 'x-request-id'. */
+  /** Request-id header read (when trusted) and echoed. Default 'x-request-id'. */
   headerName?: string;
-  /** Use the inbound id (if it matches REQUEST_ID_PATTERN) and mellea.* baggage. Default false. */
-  trustInbound?: boolean;
+  /**
+   * Default false: nothing from the caller. An InboundTrust object trusts per
+   * field. `true` is the first release's all-or-nothing trust (every baggage
+   * field and the inbound id adopted), kept as it was documented.
+   */
+  trustInbound?: boolean | InboundTrust;
   /** Echo the request id in the response header. Default true. */
   echo?: boolean;
   /**
@@ -15,8 +51,13 @@ export interface RequestContextOptions<Req = IncomingMessage> {
    * is called (default: one process warning, code MELLEA_HTTP_FIELDS).
    * It cannot change request_id.
    */
-  fields?: (req: Req) => ContextFields | undefined | null;
+  fields?: (req: Req) => RequestFields | undefined | null;
   onError?: (error: unknown, req: Req) => void;
+}
+
+export interface FastifyContextOptions extends RequestContextOptions<IncomingMessage> {
+  /** Key of the id on Fastify's own lines. Default 'request_id' (one key); 'reqId' keeps Fastify's. */
+  requestIdLogLabel?: string;
 }
 
 export declare const REQUEST_ID_PATTERN: RegExp;
@@ -34,10 +75,47 @@ export declare function withRequestContext<Req extends IncomingMessage = Incomin
   options?: RequestContextOptions<Req>,
 ): (req: Req, res: Res) => unknown;
 
-/** Express/Connect middleware; register it first. */
-export declare function contextMiddleware(
-  options?: RequestContextOptions,
-): (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
+/** Express/Connect middleware; register it first. Generic over the framework's request. */
+export declare function contextMiddleware<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(
+  options?: RequestContextOptions<Req>,
+): (req: Req, res: Res, next: (error?: any) => void) => void;
 
-/** Fastify 5 plugin: app.register(fastifyContext, options). Applies to the whole app. */
-export declare function fastifyContext(fastify: any, options: RequestContextOptions | undefined, done: (error?: Error) => void): void;
+/** Spread into pino-http's options: pinoHttp({ logger, ...pinoHttpOptions() }). */
+export declare function pinoHttpOptions(): { genReqId: (req: IncomingMessage, res: ServerResponse) => string };
+
+/** Spread into Fastify's options: Fastify({ logger, ...fastifyOptions(options) }), then register fastifyContext. */
+export declare function fastifyOptions(options?: FastifyContextOptions): {
+  genReqId: (req: IncomingMessage) => string;
+  /** A Fastify LogController (typed loosely: fastify is an optional peer). */
+  logController?: any;
+  requestIdLogLabel?: string;
+};
+
+/** The part of a Fastify instance the plugin uses (fastify is an optional peer). */
+interface FastifyInstanceLike {
+  addHook(name: string, hook: (...args: any[]) => unknown): unknown;
+  readonly genReqId?: unknown;
+}
+
+/**
+ * Fastify 5 plugin: app.register(fastifyContext) after Fastify({ ...fastifyOptions() }),
+ * or app.register(fastifyContext, options) alone. Applies to the whole app.
+ */
+export declare function fastifyContext(
+  instance: FastifyInstanceLike,
+  options: RequestContextOptions<IncomingMessage>,
+  done: (error?: Error) => void,
+): void;
+
+/**
+ * Adds fields to the current request from here on: the rest of this async
+ * continuation, later middleware, and listeners of the request bound earlier
+ * (pino-http's completion and abort lines). Throws like withContext on bad
+ * fields (nothing changes), ERR_MELLEA_INVALID_VALUE for request_id, and
+ * ERR_MELLEA_NO_REQUEST outside a request (pass `req` when the application
+ * entered a scope of its own).
+ */
+export declare function addRequestFields(fields: RequestFields | string, req?: IncomingMessage | { raw: IncomingMessage }): void;
+
+/** The caller's request id kept as this request's parent (trustInbound.requestId 'parent'), or undefined. */
+export declare function getInboundRequestId(req?: IncomingMessage | { raw: IncomingMessage }): string | undefined;
