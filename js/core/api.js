@@ -288,6 +288,12 @@ export function createContextApi(carrier, boundary) {
     return boundary.requestId();
   }
 
+  const REQUEST_ID_INDEX = registry.lookup('request_id').index;
+  /** `parent` with a fresh generated request_id (stub: the core helper replaces it). */
+  function childWithFreshRequestId(parent) {
+    return childWith(parent, REQUEST_ID_INDEX, generateRequestId());
+  }
+
   function defineField(name, options) {
     registry.define(name, options);
     while (ROOT.values.length < fields.length) ROOT.values.push(undefined);
@@ -425,6 +431,6 @@ export function createContextApi(carrier, boundary) {
     storeStats,
     ContextFieldError,
   };
-  const internals = { bindPrototypeListeners, EMPTY, registry, fields, current, resolve, childWith, isEmpty, snapshotOf, withHandle, jsonOf, storedJsonOf, plainJsonOf, boundary, carrier, ROOT };
+  const internals = { bindPrototypeListeners, EMPTY, registry, fields, current, resolve, childWith, childWithFreshRequestId, isEmpty, snapshotOf, withHandle, jsonOf, storedJsonOf, plainJsonOf, boundary, carrier, ROOT };
   return { api, internals };
 }

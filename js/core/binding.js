@@ -29,16 +29,20 @@ export function createBinding(carrier, current) {
   // (measured with bench/http.bench.mjs).
   const sharedByPrototype = new WeakMap();
 
-  /** `listener` wrapped to run in the current scope; `once` removes itself first. */
-  function inScope(listener, event, once) {
+  /**
+   * `listener` wrapped to run in the current scope; `once` removes itself
+   * first. `retarget(emitter, scope)`, when given, picks the scope at emit
+   * time (the HTTP integrations: a request's latest scope, see js/http/).
+   */
+  function inScope(listener, event, once, retarget) {
     const scope = current();
     const wrapped = once
       ? function onceInScope(...args) {
           this.removeListener(event, wrapped);
-          return carrier.run(scope, Reflect.apply, listener, this, args);
+          return carrier.run(retarget === undefined ? scope : retarget(this, scope), Reflect.apply, listener, this, args);
         }
       : function listenerInScope(...args) {
-          return carrier.run(scope, Reflect.apply, listener, this, args);
+          return carrier.run(retarget === undefined ? scope : retarget(this, scope), Reflect.apply, listener, this, args);
         };
     // Node's EventEmitter finds a wrapper by its .listener on removal and
     // unwraps it in listeners(), as it does for its own once() wrappers.
@@ -110,8 +114,10 @@ export function createBinding(carrier, current) {
    * integrations use it for IncomingMessage and ServerResponse, where writing
    * methods onto each req and res cost an HTTP server ~9% of its throughput
    * (bench/http.bench.mjs). Listeners added outside any scope are not wrapped.
+   * `retarget(emitter, addTimeScope)` (optional) returns the scope a listener
+   * runs in when it fires.
    */
-  function bindPrototypeListeners(proto) {
+  function bindPrototypeListeners(proto, retarget) {
     if (hasOwn.call(proto, MARK)) return;
     const originals = {};
     for (const method of ADDERS) originals[method] = proto[method];
@@ -124,7 +130,7 @@ export function createBinding(carrier, current) {
         value: function addInScope(event, listener) {
           const store = carrier.getStore();
           if (typeof listener !== 'function' || store === undefined || store === ROOT) return original.call(this, event, listener);
-          plain.call(this, event, inScope(listener, event, once));
+          plain.call(this, event, inScope(listener, event, once, retarget));
           return this;
         },
         writable: true,

@@ -66,3 +66,39 @@ export function rawRequest(port, headerLines) {
     socket.write(Buffer.from(`GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n${headerLines.map((l) => `${l}\r\n`).join('')}\r\n`, 'latin1'));
   });
 }
+
+/** Starts a Fastify app on an ephemeral loopback port; returns { url, port, close }. */
+export async function listenFastify(app) {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address();
+  return { url: `http://127.0.0.1:${port}`, port, close: () => app.close() };
+}
+
+/**
+ * Opens a streaming (SSE) response, reads until the first chunk arrives, then
+ * hangs up as a browser tab closing would. Resolves { status, headers, first }.
+ */
+export function openAndAbort(url, { headers = {}, agent } = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { headers: { accept: 'text/event-stream', ...headers }, agent }, (res) => {
+      res.setEncoding('utf8');
+      res.once('data', (first) => {
+        req.destroy();
+        resolve({ status: res.statusCode, headers: res.headers, first });
+      });
+    });
+    req.on('error', (error) => {
+      if (error.code !== 'ECONNRESET') reject(error);
+    });
+    req.end();
+  });
+}
+
+/** Waits until `check()` is true (polling every few ms), failing after `ms`. */
+export async function until(check, ms = 5000, what = 'condition') {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

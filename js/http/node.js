@@ -1,0 +1,74 @@
+// node:http and Express/Connect: the request's scope around the handler or
+// the rest of the middleware chain; pino-http options that use the same id.
+import { internals } from '../node/runtime.js';
+import { argumentError, describeType } from '../core/errors.js';
+import { compileOptions } from './options.js';
+import { announceStart, bindRequestListeners, requestIdOf, requestStarter } from './request-state.js';
+
+const { carrier } = internals;
+
+export function echoId(res, name, id) {
+  try {
+    if (!res.headersSent) res.setHeader(name, id);
+  } catch {
+    // A response already committed by someone else keeps its headers.
+  }
+}
+
+function enterHandler(state, handler, self, req, res) {
+  announceStart(state, req);
+  return handler.call(self, req, res);
+}
+
+/**
+ * Wraps a node:http request listener: http.createServer(withRequestContext(handler, options)).
+ */
+export function withRequestContext(handler, options) {
+  if (typeof handler !== 'function') {
+    throw argumentError('ERR_INVALID_ARG_TYPE', `withRequestContext: handler must be a function, got ${describeType(handler)}`);
+  }
+  const compiled = compileOptions(options, 'withRequestContext');
+  const start = requestStarter(compiled);
+  const { header, echo } = compiled;
+  bindRequestListeners();
+  return function requestWithContext(req, res) {
+    const state = start(req);
+    if (echo) echoId(res, header, state.id);
+    return carrier.run(state.latest, enterHandler, state, handler, this, req, res);
+  };
+}
+
+function enterNext(state, req, next) {
+  announceStart(state, req);
+  next();
+}
+
+/** Express/Connect middleware: app.use(contextMiddleware(options)), first in the chain. */
+export function contextMiddleware(options) {
+  const compiled = compileOptions(options, 'contextMiddleware');
+  const start = requestStarter(compiled);
+  const { header, echo } = compiled;
+  bindRequestListeners();
+  return function melleaContext(req, res, next) {
+    const state = start(req);
+    if (echo) echoId(res, header, state.id);
+    carrier.run(state.latest, enterNext, state, req, next);
+  };
+}
+
+/**
+ * Options to spread into pino-http's: pinoHttp({ logger, ...pinoHttpOptions() }).
+ * genReqId answers the request's id (the one in request_id, req.id and the
+ * echoed header), so pino-http's req.id and reqId binding never differ from it.
+ */
+export function pinoHttpOptions(options) {
+  if (options !== undefined && options !== null) {
+    if (typeof options !== 'object' || Array.isArray(options)) {
+      throw argumentError('ERR_INVALID_ARG_TYPE', `pinoHttpOptions: options must be an object, got ${describeType(options)}`);
+    }
+    for (const key of Object.keys(options)) {
+      throw argumentError('ERR_MELLEA_UNKNOWN_OPTION', `pinoHttpOptions: unknown option ${JSON.stringify(key)}; it takes none (pass the context options to contextMiddleware)`);
+    }
+  }
+  return { genReqId: requestIdOf };
+}

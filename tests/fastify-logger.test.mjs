@@ -1,0 +1,103 @@
+// Fastify 5 with its own logger: its "incoming request" and "request
+// completed" lines carry the request's fields, under one id key whose value
+// is request.id, the echoed x-request-id and getRequestId().
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import Fastify from 'fastify';
+import { getRequestId } from 'mellea-context';
+import { pinoMixin, pinoOptions } from 'mellea-context/pino';
+import { addRequestFields, fastifyContext, fastifyOptions } from 'mellea-context/http';
+import { duplicateKeys, lineSink } from './helpers/lines.mjs';
+import { listenFastify, request, until } from './helpers/servers.mjs';
+
+const FRESH_ID = /^[0-9a-f]{12}4[0-9a-f]{3}[89ab][0-9a-f]{15}$/;
+const LOGGERS = {
+  pinoOptions: (sink) => ({ ...pinoOptions(), stream: { write: sink.write } }),
+  pinoMixin: (sink) => ({ mixin: pinoMixin, stream: { write: sink.write } }),
+};
+
+async function service(sink, hook, options, setup) {
+  const app = Fastify({ logger: LOGGERS[hook](sink), ...fastifyOptions(options) });
+  await app.register(fastifyContext);
+  setup?.(app);
+  app.get('/', async (request) => {
+    await new Promise((r) => setTimeout(r, 1));
+    request.log.info({ seen: getRequestId(), fastifyId: request.id }, 'handler');
+    return 'ok';
+  });
+  return listenFastify(app);
+}
+
+for (const hook of Object.keys(LOGGERS)) {
+  test(`${hook}: Fastify's own lines carry the fields, one request_id key equal to request.id and x-request-id`, async () => {
+    const sink = lineSink();
+    const server = await service(sink, hook, { fields: () => ({ model_id: 'm-7' }) });
+    try {
+      const res = await request(server.url);
+      const id = res.headers['x-request-id'];
+      assert.match(id, FRESH_ID);
+      await until(() => sink.records.some((r) => r.msg === 'request completed'), 5000, 'completion line');
+      const lines = sink.lines.filter((l) => !l.includes('Server listening'));
+      const messages = lines.map((l) => JSON.parse(l).msg);
+      assert.deepEqual(messages, ['incoming request', 'handler', 'request completed']);
+      for (const line of lines) {
+        assert.deepEqual(duplicateKeys(line), [], line);
+        const record = JSON.parse(line);
+        assert.equal(record.request_id, id, record.msg);
+        assert.equal(record.model_id, 'm-7', record.msg);
+        assert.equal(record.reqId, undefined, 'no second id key');
+      }
+      const handler = JSON.parse(lines[1]);
+      assert.deepEqual([handler.seen, handler.fastifyId], [id, id]);
+    } finally {
+      await server.close();
+    }
+  });
+}
+
+test("requestIdLogLabel: 'reqId' keeps Fastify's key, with the same value as request_id", async () => {
+  const sink = lineSink();
+  const server = await service(sink, 'pinoOptions', { requestIdLogLabel: 'reqId' });
+  try {
+    const res = await request(server.url);
+    const id = res.headers['x-request-id'];
+    await until(() => sink.records.some((r) => r.msg === 'request completed'), 5000, 'completion line');
+    for (const record of sink.records.filter((r) => r.req || r.res || r.msg === 'handler')) {
+      assert.deepEqual([record.reqId, record.request_id], [id, id], record.msg);
+    }
+  } finally {
+    await server.close();
+  }
+});
+
+test('an async onRequest auth hook adds the session: the handler, later hooks and "request completed" carry it', async () => {
+  const sink = lineSink();
+  const server = await service(sink, 'pinoOptions', undefined, (app) => {
+    app.addHook('onRequest', async (request) => {
+      await new Promise((r) => setTimeout(r, 2));
+      addRequestFields({ session_id: `s-${request.headers['x-user']}` });
+    });
+    app.addHook('preHandler', async (request) => request.log.info('preHandler'));
+  });
+  try {
+    const results = await Promise.all(Array.from({ length: 20 }, (_, n) => request(server.url, { headers: { 'x-user': String(n) } })));
+    await until(() => sink.records.filter((r) => r.msg === 'request completed').length === 20, 5000, 'completion lines');
+    results.forEach((res, n) => {
+      const id = res.headers['x-request-id'];
+      const lines = sink.records.filter((r) => r.request_id === id);
+      assert.deepEqual(lines.map((r) => r.msg), ['incoming request', 'preHandler', 'handler', 'request completed']);
+      // Learned after "incoming request" was written: every later line has it.
+      for (const record of lines.slice(1)) assert.equal(record.session_id, `s-${n}`, `${record.msg} of request ${n}`);
+    });
+  } finally {
+    await server.close();
+  }
+});
+
+test('options go to fastifyOptions(); giving them to the plugin as well is refused; bad options refused at construction', async () => {
+  const app = Fastify({ ...fastifyOptions() });
+  app.register(fastifyContext, { echo: false });
+  await assert.rejects(app.ready(), { code: 'ERR_MELLEA_INVALID_OPTION' });
+  assert.throws(() => fastifyOptions({ requestIdLogLabel: 'has space' }), { code: 'ERR_MELLEA_INVALID_OPTION' });
+  assert.throws(() => fastifyOptions({ trustinbound: true }), { code: 'ERR_MELLEA_UNKNOWN_OPTION' });
+});
