@@ -8,6 +8,9 @@ import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '
 import { getCurrentContext, withContext } from 'mellea-context';
 import { ContextPropagator, ContextSpanProcessor, fieldsFromContext, withOtelContext } from 'mellea-context/otel';
 
+// Every field in clear to every destination (the default policy hashes
+// session_id: tests/outbound-safety.test.mjs).
+const CLEAR = { redactExternal: {} };
 const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new ContextSpanProcessor(), new SimpleSpanProcessor(exporter)] });
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -21,10 +24,10 @@ function finished(name) {
 }
 
 function melleaAttributes(attributes) {
-  return Object.fromEntries(Object.entries(attributes).filter(([k]) => k.startsWith('mellea.') || k.startsWith('gen_ai.')));
+  return Object.fromEntries(Object.entries(attributes).filter(([k]) => k.startsWith('mellea.') || k.startsWith('gen_ai.') || k === 'session.id'));
 }
 
-test('spans started inside a scope carry mellea.<field> and gen_ai.conversation.id; spans outside carry none', async () => {
+test('spans started inside a scope carry mellea.<field> and session.id; spans outside carry none', async () => {
   tracer.startSpan('outside-before').end();
   await withContext({ session_id: 's1', model_id: 'granite', sampling_iteration: 2 }, async () => {
     await new Promise((r) => setTimeout(r, 1));
@@ -41,22 +44,56 @@ test('spans started inside a scope carry mellea.<field> and gen_ai.conversation.
     'mellea.session_id': 's1',
     'mellea.model_id': 'granite',
     'mellea.sampling_iteration': 2,
-    'gen_ai.conversation.id': 's1',
+    'session.id': 's1',
   });
   assert.deepEqual(melleaAttributes(finished('nested')), {
     'mellea.session_id': 's1',
     'mellea.request_id': 'r1',
     'mellea.model_id': 'granite',
     'mellea.sampling_iteration': 2,
-    'gen_ai.conversation.id': 's1',
+    'session.id': 's1',
   });
   assert.deepEqual(melleaAttributes(finished('outside-before')), {});
   assert.deepEqual(melleaAttributes(finished('outside-after')), {});
 });
 
-test('a scope without session_id sets no gen_ai.conversation.id', () => {
+test('a scope without session_id sets no session.id', () => {
   withContext({ model_id: 'm' }, () => tracer.startSpan('no-session').end());
   assert.deepEqual(melleaAttributes(finished('no-session')), { 'mellea.model_id': 'm' });
+});
+
+test('GenAI spans (and only they) get gen_ai.conversation.id and gen_ai.request.model; the instrumentation\'s own model wins', async () => {
+  await withContext({ session_id: 'conv-1', model_id: 'granite-3.3' }, async () => {
+    // A model call as the GenAI conventions describe it: operation and provider at start.
+    tracer.startSpan('chat granite-3.3', { attributes: { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'ibm.watsonx.ai' } }).end();
+    // An older instrumentation: gen_ai.system only, and its own request model.
+    tracer.startSpan('completion', { attributes: { 'gen_ai.system': 'openai', 'gen_ai.request.model': 'gpt-4o' } }).end();
+    // Marked as a model call only after it started: onEnding adds them.
+    const late = tracer.startSpan('late-genai');
+    await Promise.resolve();
+    late.setAttribute('gen_ai.operation.name', 'embeddings');
+    late.end();
+    // A plain HTTP client span in the same scope: no GenAI attributes.
+    tracer.startSpan('GET', { kind: 2, attributes: { 'http.request.method': 'GET' } }).end();
+  });
+  const base = { 'mellea.session_id': 'conv-1', 'mellea.model_id': 'granite-3.3', 'session.id': 'conv-1' };
+  assert.deepEqual(melleaAttributes(finished('chat granite-3.3')), { ...base, 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'ibm.watsonx.ai', 'gen_ai.conversation.id': 'conv-1', 'gen_ai.request.model': 'granite-3.3' });
+  assert.deepEqual(melleaAttributes(finished('completion')), { ...base, 'gen_ai.system': 'openai', 'gen_ai.conversation.id': 'conv-1', 'gen_ai.request.model': 'gpt-4o' });
+  assert.deepEqual(melleaAttributes(finished('late-genai')), { ...base, 'gen_ai.operation.name': 'embeddings', 'gen_ai.conversation.id': 'conv-1', 'gen_ai.request.model': 'granite-3.3' });
+  assert.deepEqual(melleaAttributes(finished('GET')), base);
+});
+
+test('the active scope wins over carried fields: fieldsFromContext(active) equals getCurrentContext()', () => {
+  const inbound = new ContextPropagator(CLEAR).extract(ROOT_CONTEXT, { baggage: 'mellea.session_id=caller,mellea.request_id=caller-id' }, defaultTextMapGetter);
+  assert.deepEqual(fieldsFromContext(inbound), { session_id: 'caller', request_id: 'caller-id' });
+  context.with(inbound, () => withContext({ request_id: 'mine' }, () => {
+    assert.deepEqual(fieldsFromContext(context.active()), getCurrentContext());
+    assert.deepEqual(getCurrentContext(), { request_id: 'mine' });
+    // withOtelContext inside a scope keeps that scope (it decided what to take from the caller).
+    withOtelContext(inbound, () => assert.deepEqual(getCurrentContext(), { request_id: 'mine' }));
+    tracer.startSpan('scope-wins').end();
+  }));
+  assert.deepEqual(melleaAttributes(finished('scope-wins')), { 'mellea.request_id': 'mine' });
 });
 
 test('forceFlush and shutdown resolve; bad options are refused at construction', async () => {
@@ -65,11 +102,13 @@ test('forceFlush and shutdown resolve; bad options are refused at construction',
   await processor.shutdown();
   assert.throws(() => new ContextSpanProcessor({ prefix: 'x' }), { code: 'ERR_MELLEA_UNKNOWN_OPTION' });
   assert.throws(() => new ContextPropagator({ x: 1 }), { code: 'ERR_MELLEA_UNKNOWN_OPTION' });
+  assert.throws(() => new ContextSpanProcessor({ edgeSpans: 'yes' }), { code: 'ERR_MELLEA_INVALID_OPTION' });
+  assert.throws(() => new ContextPropagator({ dedupe: 1 }), { code: 'ERR_MELLEA_INVALID_OPTION' });
 });
 
 for (const order of ['ours last', 'ours first']) {
   test(`CompositePropagator with trace context and W3C baggage (${order}): one merged baggage header`, () => {
-    const ours = new ContextPropagator();
+    const ours = new ContextPropagator(CLEAR);
     const list = [new W3CTraceContextPropagator(), new W3CBaggagePropagator()];
     const composite = new CompositePropagator({ propagators: order === 'ours last' ? [...list, ours] : [ours, ...list] });
     assert.deepEqual(new Set(composite.fields()), new Set(['traceparent', 'tracestate', 'baggage']));
@@ -93,7 +132,7 @@ for (const order of ['ours last', 'ours first']) {
 }
 
 test('through the global propagation API: extract, then context.with continues the scope for spans and outbound calls', async () => {
-  propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new ContextPropagator()] }));
+  propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new ContextPropagator(CLEAR)] }));
   try {
     const inbound = withContext({ session_id: 'A-session', model_id: 'A-model' }, () => {
       const carrier = {};
@@ -112,7 +151,7 @@ test('through the global propagation API: extract, then context.with continues t
     assert.deepEqual(melleaAttributes(finished('server-side')), {
       'mellea.session_id': 'A-session',
       'mellea.model_id': 'A-model',
-      'gen_ai.conversation.id': 'A-session',
+      'session.id': 'A-session',
     });
     assert.equal(outbound.baggage, 'mellea.session_id=A-session,mellea.model_id=A-model');
     // withOtelContext also enters the scope, so getCurrentContext and logs see it.
@@ -134,7 +173,7 @@ test('through the global propagation API: extract, then context.with continues t
 });
 
 test('extract never throws and keeps the good members of hostile baggage', () => {
-  const p = new ContextPropagator();
+  const p = new ContextPropagator(CLEAR);
   const hostile = 'mellea.session_id=%3G,mellea.model_id=%0D%0Aevil,mellea.request_id=ok-1,,,=v,x';
   const ctx = p.extract(ROOT_CONTEXT, { baggage: hostile }, defaultTextMapGetter);
   assert.deepEqual(fieldsFromContext(ctx), { request_id: 'ok-1' });

@@ -13,10 +13,13 @@ const root = join(import.meta.dirname, '..');
 defineField('flag', { type: 'boolean' });
 defineField('count', { type: 'integer' });
 defineField('label', { type: 'string' });
+// Every field in clear to every destination: what these codec tests compare
+// (the default policy is tested in tests/outbound-safety.test.mjs).
+const CLEAR = { redactExternal: {} };
 
 test('inject then extract round-trips every field type, percent-encoding what a header cannot carry', () => {
   const fields = { session_id: 'café 😀,;=%"\\ x', model_id: 'granite-3.3', sampling_iteration: 7, flag: false, count: -42, label: 'l' };
-  const headers = withContext(fields, () => injectHeaders({}));
+  const headers = withContext(fields, () => injectHeaders({}, CLEAR));
   assert.match(headers.baggage, /^[\x21-\x7e]+$/);
   assert.ok(headers.baggage.startsWith('mellea.session_id=caf%C3%A9%20%F0%9F%98%80%2C%3B=%25%22%5C%20x,'));
   assert.deepEqual(extractHeaders(headers), fields);
@@ -31,17 +34,17 @@ test('outside any scope injectHeaders leaves the headers untouched', () => {
 
 test('injectHeaders merges with existing baggage in any key spelling, replacing only our stale members', () => {
   const headers = { 'Content-Type': 'text/plain', Baggage: 'mellea.session_id=old, vendor=x;prop=1 ,mellea.model_id=m0' };
-  withContext('new', () => injectHeaders(headers));
+  withContext('new', () => injectHeaders(headers, CLEAR));
   assert.deepEqual(Object.keys(headers), ['Content-Type', 'Baggage']);
   assert.equal(headers.Baggage, 'mellea.session_id=new,vendor=x;prop=1,mellea.model_id=m0');
 });
 
 test('injectHeaders writes to Headers instances and outgoing messages', () => {
   const h = new Headers({ baggage: 'k=v' });
-  withContext({ model_id: 'm' }, () => injectHeaders(h));
+  withContext({ model_id: 'm' }, () => injectHeaders(h, CLEAR));
   assert.equal(h.get('baggage'), 'mellea.model_id=m,k=v');
   const message = new OutgoingMessage();
-  withContext({ session_id: 's' }, () => injectHeaders(message));
+  withContext({ session_id: 's' }, () => injectHeaders(message, CLEAR));
   assert.equal(message.getHeader('baggage'), 'mellea.session_id=s');
 });
 
@@ -59,7 +62,7 @@ test('extractHeaders joins repeated baggage headers (arrays, Headers, IncomingHt
 
 test('extract result feeds withContext directly', () => {
   const inbound = extractHeaders({ baggage: 'mellea.session_id=s9,other=1' });
-  const seen = withContext(inbound, () => withContext({ model_id: 'm' }, () => injectHeaders({}).baggage));
+  const seen = withContext(inbound, () => withContext({ model_id: 'm' }, () => injectHeaders({}, CLEAR).baggage));
   assert.equal(seen, 'mellea.session_id=s9,mellea.model_id=m');
 });
 
@@ -78,7 +81,7 @@ test('bad arguments throw a TypeError with a code; bad content never throws', ()
 test('a scope whose members exceed the write limit still injects its own fields first, within 8192 bytes', () => {
   const existing = Array.from({ length: 100 }, (_, i) => `k${i}=${'v'.repeat(100)}`).join(',');
   const headers = { baggage: existing };
-  withContext({ session_id: 's' }, () => injectHeaders(headers));
+  withContext({ session_id: 's' }, () => injectHeaders(headers, CLEAR));
   assert.ok(Buffer.byteLength(headers.baggage) <= 8192);
   assert.ok(headers.baggage.split(',').length <= 64);
   assert.ok(headers.baggage.startsWith('mellea.session_id=s,k0='));
