@@ -432,3 +432,44 @@ test('pinoMixin: a merge strategy that writes into the mixin result never leaks 
   assert.equal(records[3].a, undefined);
   for (const record of records) assert.deepEqual(contextOf(record), FULL);
 });
+
+test('pinoMixin fast path: bindings(), child() and setBindings() never see the context', () => {
+  const sink = lineSink();
+  const log = pino({ mixin: pinoMixin, base: { svc: 1 } }, sink);
+  let child;
+  withContext(FULL, () => {
+    log.info('in scope');
+    assert.deepEqual(log.bindings(), { svc: 1 });
+    child = log.child({ component: 'c' });
+    assert.deepEqual(child.bindings(), { svc: 1, component: 'c' });
+    child.info('child in scope');
+  });
+  withContext({ session_id: 's-2' }, () => child.info('child in another scope'));
+  child.info('child outside');
+  log.setBindings({ zone: 2 });
+  log.info('outside');
+  const records = recordsOf(sink);
+  assert.deepEqual(records.map((r) => r.session_id), ['s-1', 's-1', 's-2', undefined, undefined]);
+  assert.equal(records[1].component, 'c');
+  assert.equal(records[2].request_id, undefined);
+  assert.equal(records[4].zone, 2);
+  assert.deepEqual(log.bindings(), { svc: 1, zone: 2 });
+});
+
+test('pinoMixin fast path: a line abandoned by a throwing merge strategy leaks nothing into the next', () => {
+  const sink = lineSink();
+  let fail = true;
+  const log = pino({ mixin: pinoMixin, base: null, mixinMergeStrategy: (obj, mixed) => {
+    if (fail) throw new Error('merge failed');
+    return Object.assign(mixed, obj);
+  } }, sink);
+  withContext(FULL, () => assert.throws(() => log.info('abandoned'), /merge failed/));
+  fail = false;
+  const child = log.child({ made: 'after' });
+  assert.deepEqual(child.bindings(), { made: 'after' });
+  child.info('outside');
+  withContext({ session_id: 's-3' }, () => log.info('other scope'));
+  const [outside, other] = recordsOf(sink);
+  assert.deepEqual(contextOf(outside), {});
+  assert.deepEqual(contextOf(other), { session_id: 's-3' });
+});

@@ -159,6 +159,11 @@ export function profileOf(logger) {
   return profile;
 }
 
+/** pino's private chindings symbol (undefined before the first logger is seen). */
+export function chindingsSymbol() {
+  return symbols?.chindings;
+}
+
 /** The mixin and streamWrite hook `logger` calls (undefined when unknown). */
 export function hooksOf(logger) {
   if (!isLogger(logger)) return undefined;
