@@ -18,7 +18,7 @@ import { internals } from './node/runtime.js';
 import { checkOptions, invalidOption } from './logging/options.js';
 import { parseRedaction } from './logging/redact.js';
 import { contextIndex, fieldsOf, fragmentOf, reducedFragmentOf, EMPTY } from './logging/scope-fields.js';
-import { NO_PROFILE, chindingsSymbol, hooksOf, profileOf } from './logging/pino-logger.js';
+import { CONTEXT_TIMESTAMPS, NO_PROFILE, chindingsSymbol, hooksOf, profileOf } from './logging/pino-logger.js';
 import { armSplice, disarmSplice, installSplice } from './logging/pino-chindings.js';
 
 const { carrier, registry, fields } = internals;
@@ -243,6 +243,7 @@ export function pinoOptions(options) {
     return userStreamWrite === undefined ? line : userStreamWrite(line);
   }
 
+  CONTEXT_TIMESTAMPS.add(timestamp);
   return {
     timestamp,
     mixin,
@@ -311,6 +312,9 @@ export function createPinoMixin(options) {
     if (scope === undefined) return {};
     try {
       const profile = profileOf(logger);
+      // pino({ ...pinoOptions(), mixin: pinoMixin }): pinoOptions' timestamp
+      // writes the fields already (and warns that its mixin was replaced).
+      if (profile.timeCarries && !profile.objectMode) return {};
       if (profile.objectMode) return objectPath(obj, scope, profile);
       if (logger !== spliceLogger) {
         if (!installSplice(logger, chindingsSymbol())) return objectPath(obj, scope, profile);

@@ -473,3 +473,16 @@ test('pinoMixin fast path: a line abandoned by a throwing merge strategy leaks n
   assert.deepEqual(contextOf(outside), {});
   assert.deepEqual(contextOf(other), { session_id: 's-3' });
 });
+
+test('both integrations on one logger still write each field once', () => {
+  const sink = lineSink();
+  const onWarning = () => {};
+  process.on('warning', onWarning);
+  try {
+    const log = pino({ ...pinoOptions(), mixin: pinoMixin }, sink);
+    withContext(FULL, () => log.info('both'));
+    assert.deepEqual(contextOf(recordsOf(sink)[0]), FULL);
+  } finally {
+    process.off('warning', onWarning);
+  }
+});
