@@ -5,15 +5,18 @@
 // `,"time":<now>` + the scope's fragment (serialized once per scope by the
 // C++ core, cached on the scope) costs one string concatenation per line.
 // The fields the line itself carries must win without a duplicate key:
-// logger bindings (child()) are known inside `timestamp` (this = the logger)
-// and left out of the fragment there; the log call's own object is only seen
-// later, by the mixin, which in that rare case asks hooks.streamWrite to swap
-// the fragment, which sits right after the time, for the reduced one.
+// logger keys (bindings, level/time/message keys: logging/pino-logger.js)
+// are known inside `timestamp` (this = the logger) and left out of the
+// fragment there; the log call's own object is only seen later, by the
+// mixin, which in that rare case asks hooks.streamWrite to swap the
+// fragment, which sits right after the time, for the reduced one.
 // Order checked in pino 9 and 10 lib/proto.js write(): time(), mixin(),
-// asJson(), streamWrite().
+// asJson(), streamWrite(). Where the fields must be real keys (nestedKey,
+// pino's redact, formatters.log, metadata streams, a timestamp replaced
+// after the spread) the mixin returns them as an object instead.
 //
-// pinoMixin (plain): a fresh copy of the scope's cached fields object per
-// line, since pino's default merge strategy mutates what the mixin returns.
+// pinoMixin: the same fragment spliced into pino's bindings text for the
+// line (logging/pino-chindings.js), or the same object path.
 import { internals } from './node/runtime.js';
 import { checkOptions, invalidOption } from './logging/options.js';
 import { parseRedaction } from './logging/redact.js';
