@@ -144,13 +144,33 @@ export function pinoOptions(options) {
   let cachedTime = '';
   let cachedTimeBase = '';
 
+  const defaultTime = userTime === epochTime;
+  let fastLogger;
+  let fastSym;
+  let fastChindings;
+  let fastFieldCount = -1;
+
   function timestamp() {
     // pino also calls this once without a logger, at construction (and the
     // logger profile calls it so, to learn the time keys): no line then, and
     // the per-line caches below must not move.
     if (this === undefined) return userTime.call(undefined);
     pendingFrom = undefined;
-    const defaultTime = userTime === epochTime;
+    const scope = carrier.getStore();
+    // The usual line: same logger (same bindings), same scope, same
+    // millisecond as the last one: everything is known (measured: the
+    // profile lookups were a third of what this hook cost per line).
+    if (defaultTime && scope !== undefined && scope === lastScope && this === fastLogger && this[fastSym] === fastChindings && fields.length === fastFieldCount) {
+      const now = Date.now();
+      if (now === cachedNow && cachedFragment === lastFragment && cachedTimeBase === cachedBase) {
+        lineLogger = this;
+        lineScope = scope;
+        lineBase = cachedBase;
+        lineFragment = lastFragment;
+        lineProfile = lastProfile;
+        return cachedTime;
+      }
+    }
     let base;
     if (defaultTime) {
       const now = Date.now();
@@ -166,11 +186,14 @@ export function pinoOptions(options) {
     if (this !== checkedLogger) checkHooks(this);
     lineLogger = this;
     lineFragment = '';
-    const scope = carrier.getStore();
     if (scope === undefined) return base;
     const profile = profileOf(this);
     lineProfile = profile;
     if (profile.objectMode) return base; // the mixin carries the fields
+    fastLogger = this;
+    fastSym = chindingsSymbol();
+    fastChindings = fastSym === undefined ? undefined : this[fastSym];
+    fastFieldCount = fields.length;
     let fragment;
     if (scope === lastScope && profile === lastProfile) {
       fragment = lastFragment;

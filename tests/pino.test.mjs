@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import pino from 'pino';
-import { withContext, defineField, getCurrentContext } from 'mellea-context';
+import { withContext, defineField, getCurrentContext, bind } from 'mellea-context';
 import { pinoOptions, pinoMixin, createPinoMixin } from 'mellea-context/pino';
 import { lineSink, duplicateKeys, contextOf } from './helpers/lines.mjs';
 
@@ -484,5 +484,32 @@ test('both integrations on one logger still write each field once', () => {
     assert.deepEqual(contextOf(recordsOf(sink)[0]), FULL);
   } finally {
     process.off('warning', onWarning);
+  }
+});
+
+test('pinoOptions: lines alternating in and out of a scope, within one millisecond, each right', () => {
+  const sink = lineSink();
+  const log = pino({ ...pinoOptions() }, sink);
+  const realNow = Date.now;
+  Date.now = () => 5000;
+  try {
+    const inScope = withContext(FULL, () => bind((fn) => fn()));
+    for (let i = 0; i < 3; i++) {
+      inScope(() => log.info('in'));
+      log.info('out');
+      inScope(() => log.info({ session_id: 'own' }, 'own'));
+      log.child({ model_id: 'b' }).info('out child');
+      inScope(() => log.info('in again'));
+    }
+  } finally {
+    Date.now = realNow;
+  }
+  const records = recordsOf(sink);
+  for (let i = 0; i < records.length; i += 5) {
+    assert.deepEqual(contextOf(records[i]), FULL);
+    assert.deepEqual(contextOf(records[i + 1]), {});
+    assert.deepEqual(contextOf(records[i + 2]), { ...FULL, session_id: 'own' });
+    assert.deepEqual(contextOf(records[i + 3]), { model_id: 'b' });
+    assert.deepEqual(contextOf(records[i + 4]), FULL);
   }
 });
