@@ -11,7 +11,6 @@ import { EMPTY, fieldsOf } from './logging/scope-fields.js';
 import { textValue } from './logging/text.js';
 
 const { carrier, registry } = internals;
-const hasOwn = Object.prototype.hasOwnProperty;
 
 // Python's level names, as mellea's JsonFormatter writes them.
 const LEVELS = Object.freeze({ log: 'INFO', info: 'INFO', warn: 'WARNING', error: 'ERROR', debug: 'DEBUG' });
@@ -97,7 +96,7 @@ export function installConsole(options) {
   if (stream !== undefined && (stream === null || typeof stream.write !== 'function')) {
     throw invalidOption(who, `stream must have a write(string) method, got ${describeType(stream)}`);
   }
-  const target = hasOwn.call(opts, 'console') ? opts.console : globalThis.console;
+  const target = opts.console === undefined ? globalThis.console : opts.console;
   if (target === null || typeof target !== 'object') throw invalidOption(who, `console must be an object, got ${describeType(target)}`);
   // Everything is checked before anything is wrapped: a console that cannot
   // take every wrapper is refused whole, never left half-wrapped.
