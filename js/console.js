@@ -11,7 +11,6 @@ import { EMPTY, fieldsOf } from './logging/scope-fields.js';
 import { textValue } from './logging/text.js';
 
 const { carrier, registry } = internals;
-const hasOwn = Object.prototype.hasOwnProperty;
 
 // Python's level names, as mellea's JsonFormatter writes them.
 const LEVELS = Object.freeze({ log: 'INFO', info: 'INFO', warn: 'WARNING', error: 'ERROR', debug: 'DEBUG' });
@@ -97,13 +96,19 @@ export function installConsole(options) {
   if (stream !== undefined && (stream === null || typeof stream.write !== 'function')) {
     throw invalidOption(who, `stream must have a write(string) method, got ${describeType(stream)}`);
   }
-  const target = hasOwn.call(opts, 'console') ? opts.console : globalThis.console;
+  const target = opts.console === undefined ? globalThis.console : opts.console;
   if (target === null || typeof target !== 'object') throw invalidOption(who, `console must be an object, got ${describeType(target)}`);
   // Everything is checked before anything is wrapped: a console that cannot
   // take every wrapper is refused whole, never left half-wrapped.
-  const methods = METHODS.filter((method) => typeof target[method] === 'function');
+  let methods;
+  let fixed;
+  try {
+    methods = METHODS.filter((method) => typeof target[method] === 'function');
+    fixed = methods.filter((method) => !assignable(target, method));
+  } catch (error) {
+    throw invalidOption(who, `console could not be inspected (${safeText(error?.message ?? error)}): nothing was wrapped`);
+  }
   if (methods.length === 0) throw invalidOption(who, `console has none of ${METHODS.join(', ')} as functions`);
-  const fixed = methods.filter((method) => !assignable(target, method));
   if (fixed.length > 0) {
     throw invalidOption(who, `console.${fixed.join(', console.')} cannot be replaced (read-only, getter without setter, or frozen console): nothing was wrapped`);
   }

@@ -5,20 +5,24 @@
 // `,"time":<now>` + the scope's fragment (serialized once per scope by the
 // C++ core, cached on the scope) costs one string concatenation per line.
 // The fields the line itself carries must win without a duplicate key:
-// logger bindings (child()) are known inside `timestamp` (this = the logger)
-// and left out of the fragment there; the log call's own object is only seen
-// later, by the mixin, which in that rare case asks hooks.streamWrite to swap
-// the fragment, which sits right after the time, for the reduced one.
+// logger keys (bindings, level/time/message keys: logging/pino-logger.js)
+// are known inside `timestamp` (this = the logger) and left out of the
+// fragment there; the log call's own object is only seen later, by the
+// mixin, which in that rare case asks hooks.streamWrite to swap the
+// fragment, which sits right after the time, for the reduced one.
 // Order checked in pino 9 and 10 lib/proto.js write(): time(), mixin(),
-// asJson(), streamWrite().
+// asJson(), streamWrite(). Where the fields must be real keys (nestedKey,
+// pino's redact, formatters.log, metadata streams, a timestamp replaced
+// after the spread) the mixin returns them as an object instead.
 //
-// pinoMixin (plain): a fresh copy of the scope's cached fields object per
-// line, since pino's default merge strategy mutates what the mixin returns.
+// pinoMixin: the same fragment spliced into pino's bindings text for the
+// line (logging/pino-chindings.js), or the same object path.
 import { internals } from './node/runtime.js';
 import { checkOptions, invalidOption } from './logging/options.js';
 import { parseRedaction } from './logging/redact.js';
 import { contextIndex, fieldsOf, fragmentOf, reducedFragmentOf, EMPTY } from './logging/scope-fields.js';
-import { NO_PROFILE, hooksOf, profileOf } from './logging/pino-logger.js';
+import { CONTEXT_TIMESTAMPS, NO_PROFILE, chindingsSymbol, hooksOf, profileOf } from './logging/pino-logger.js';
+import { armSplice, disarmSplice, installSplice } from './logging/pino-chindings.js';
 
 const { carrier, registry, fields } = internals;
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -140,13 +144,33 @@ export function pinoOptions(options) {
   let cachedTime = '';
   let cachedTimeBase = '';
 
+  const defaultTime = userTime === epochTime;
+  let fastLogger;
+  let fastSym;
+  let fastChindings;
+  let fastFieldCount = -1;
+
   function timestamp() {
     // pino also calls this once without a logger, at construction (and the
     // logger profile calls it so, to learn the time keys): no line then, and
     // the per-line caches below must not move.
     if (this === undefined) return userTime.call(undefined);
     pendingFrom = undefined;
-    const defaultTime = userTime === epochTime;
+    const scope = carrier.getStore();
+    // The usual line: same logger (same bindings), same scope, same
+    // millisecond as the last one: everything is known (measured: the
+    // profile lookups were a third of what this hook cost per line).
+    if (defaultTime && scope !== undefined && scope === lastScope && this === fastLogger && this[fastSym] === fastChindings && fields.length === fastFieldCount) {
+      const now = Date.now();
+      if (now === cachedNow && cachedFragment === lastFragment && cachedTimeBase === cachedBase) {
+        lineLogger = this;
+        lineScope = scope;
+        lineBase = cachedBase;
+        lineFragment = lastFragment;
+        lineProfile = lastProfile;
+        return cachedTime;
+      }
+    }
     let base;
     if (defaultTime) {
       const now = Date.now();
@@ -162,11 +186,14 @@ export function pinoOptions(options) {
     if (this !== checkedLogger) checkHooks(this);
     lineLogger = this;
     lineFragment = '';
-    const scope = carrier.getStore();
     if (scope === undefined) return base;
     const profile = profileOf(this);
     lineProfile = profile;
     if (profile.objectMode) return base; // the mixin carries the fields
+    fastLogger = this;
+    fastSym = chindingsSymbol();
+    fastChindings = fastSym === undefined ? undefined : this[fastSym];
+    fastFieldCount = fields.length;
     let fragment;
     if (scope === lastScope && profile === lastProfile) {
       fragment = lastFragment;
@@ -242,6 +269,7 @@ export function pinoOptions(options) {
     return userStreamWrite === undefined ? line : userStreamWrite(line);
   }
 
+  CONTEXT_TIMESTAMPS.add(timestamp);
   return {
     timestamp,
     mixin,
@@ -258,14 +286,25 @@ function hasNoKeys(obj) {
   return true;
 }
 
-/** A pino mixin adding the context's fields; `createPinoMixin({ redact })`. */
+// What pinoMixin returns when the fields travel in the bindings text: pino
+// merges the call's object into it (Object.assign(result, obj)); for a call
+// without one nothing is written, so one frozen empty object serves.
+const NOTHING = Object.freeze({});
+
+/**
+ * A pino mixin adding the context's fields; `createPinoMixin({ redact })`.
+ * Fast path (pino-chindings.js): the scope's fragment spliced into pino's
+ * bindings text for the line. Object path (nestedKey, pino's own redact over
+ * a context key, formatters.log, a stream reading pino's metadata, or a
+ * logger that cannot take the splice): the fields as the mixin's keys.
+ */
 export function createPinoMixin(options) {
   const opts = checkOptions('createPinoMixin', options, MIXIN_OPTIONS);
   const redaction = parseRedaction('createPinoMixin', opts.redact, registry);
   const key = `log:p${redaction.key}`;
-  const plainKey = `${key}-`; // made once: a key built per call would be hashed per call
-  // The object copied per line: a private, unfrozen one (spreading a frozen
-  // object measured 6x slower), one per scope and per set of keys the logger writes itself.
+  // The object copied per line on the object path: a private, unfrozen one
+  // (spreading a frozen object measured 6x slower), one per scope and per
+  // set of keys the logger writes itself.
   function templateOf(scope, conflicts) {
     const memo = scope.memo ?? (scope.memo = {});
     const memoKey = `${key}-${conflicts.key}`;
@@ -277,23 +316,56 @@ export function createPinoMixin(options) {
     }
     return template;
   }
+
+  function objectPath(obj, scope, profile) {
+    const template = templateOf(scope, profile);
+    // pino's merge writes the call's own fields into what this returns, so
+    // they win; a call without any may share the scope's object when nothing
+    // on the logger's path writes into it (profile.shareable).
+    if (profile.shareable && hasNoKeys(obj)) return template;
+    return { ...template };
+  }
+
+  // Last (logger, scope, profile) seen and the fragment they gave.
+  let spliceLogger;
+  let lastScope;
+  let lastProfile;
+  let lastFragment = '';
+
   return function pinoMixin(obj, level, logger) {
+    disarmSplice();
     const scope = carrier.getStore();
     if (scope === undefined) return {};
     try {
-      const conflicts = profileOf(logger);
-      const memo = scope.memo;
-      let template = memo !== undefined && conflicts.key === '' ? memo[plainKey] : undefined;
-      if (template === undefined) template = templateOf(scope, conflicts);
-      // pino's default merge (Object.assign(mixinResult, obj)) writes the
-      // call's own fields into what this returns, so they win: a line with
-      // such fields gets a fresh copy. A line without (the usual one) gets
-      // the scope's object itself, which nothing then writes into (see
-      // `shareable`): measured, the copy per line and its garbage were a
-      // quarter of what pinoMixin added to a line.
-      if (conflicts.shareable && hasNoKeys(obj)) return template;
-      return { ...template };
+      const profile = profileOf(logger);
+      // pino({ ...pinoOptions(), mixin: pinoMixin }): pinoOptions' timestamp
+      // writes the fields already (and warns that its mixin was replaced).
+      if (profile.timeCarries && !profile.objectMode) return {};
+      if (profile.objectMode) return objectPath(obj, scope, profile);
+      if (logger !== spliceLogger) {
+        if (!installSplice(logger, chindingsSymbol())) return objectPath(obj, scope, profile);
+        spliceLogger = logger;
+      }
+      const bare = hasNoKeys(obj);
+      let fragment;
+      if (bare && scope === lastScope && profile === lastProfile) {
+        fragment = lastFragment;
+      } else {
+        const found = bare ? undefined : explicitFields(obj);
+        if (found === undefined) {
+          fragment = profile.key === '' ? fragmentOf(scope, redaction) : reducedFragmentOf(scope, redaction, profile.omit, profile.key);
+          lastScope = scope;
+          lastProfile = profile;
+          lastFragment = fragment;
+        } else {
+          const omit = mergeOmit(found, profile.omit);
+          fragment = reducedFragmentOf(scope, redaction, omit.omit, omit.key);
+        }
+      }
+      if (fragment !== '') armSplice(logger, scope, fragment);
+      return bare && profile.shareable ? NOTHING : {};
     } catch {
+      disarmSplice();
       return {};
     }
   };

@@ -307,6 +307,8 @@ test('installConsole is all-or-nothing: a read-only method changes nothing (issu
     assert.throws(() => installConsole({ console: bad }), { code: 'ERR_MELLEA_INVALID_OPTION' }, String(bad));
   }
   assert.throws(() => installConsole({ console: {} }), { code: 'ERR_MELLEA_INVALID_OPTION', message: /none of/ });
+  const hostile = new Proxy({}, { get() { throw new Error('trap'); } });
+  assert.throws(() => installConsole({ console: hostile }), { code: 'ERR_MELLEA_INVALID_OPTION', message: /could not be inspected/ });
   assert.equal(console.log.name, 'log', 'the global console was not touched');
 });
 

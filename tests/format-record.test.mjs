@@ -81,3 +81,17 @@ test('defined fields, and redaction through createRecordFormatter', () => {
   assert.equal(withContext({ tenantId: 'acme' }, () => parse(formatRecord({ message: 'r' }))).tenant_id, 'acme');
   assert.throws(() => createRecordFormatter({ redact: { nope: 'hash' } }), { code: 'ERR_MELLEA_INVALID_OPTION' });
 });
+
+test('a record key that is also a defined field is written once, the record winning', () => {
+  defineField('tokens', { type: 'integer' });
+  withContext({ session_id: 's-1', tokens: 7 }, () => {
+    const own = formatRecord({ message: 'm', tokens: 3 });
+    assert.deepEqual(duplicateKeys(own), []);
+    assert.equal(JSON.parse(own).tokens, 3);
+    const inherited = formatRecord({ message: 'm' });
+    assert.equal(JSON.parse(inherited).tokens, 7);
+    const withError = formatRecord({ message: 'm', tokens: 4, error: new Error('e') });
+    assert.deepEqual(duplicateKeys(withError), []);
+    assert.equal(JSON.parse(withError).tokens, 4);
+  });
+});

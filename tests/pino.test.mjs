@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import pino from 'pino';
-import { withContext, defineField, getCurrentContext } from 'mellea-context';
+import { withContext, defineField, getCurrentContext, bind } from 'mellea-context';
 import { pinoOptions, pinoMixin, createPinoMixin } from 'mellea-context/pino';
 import { lineSink, duplicateKeys, contextOf } from './helpers/lines.mjs';
 
@@ -431,4 +431,85 @@ test('pinoMixin: a merge strategy that writes into the mixin result never leaks 
   assert.deepEqual(records.map((r) => Object.keys(r).filter((k) => /^k\d$/.test(k))), [['k0'], ['k1'], ['k2'], ['k3']]);
   assert.equal(records[3].a, undefined);
   for (const record of records) assert.deepEqual(contextOf(record), FULL);
+});
+
+test('pinoMixin fast path: bindings(), child() and setBindings() never see the context', () => {
+  const sink = lineSink();
+  const log = pino({ mixin: pinoMixin, base: { svc: 1 } }, sink);
+  let child;
+  withContext(FULL, () => {
+    log.info('in scope');
+    assert.deepEqual(log.bindings(), { svc: 1 });
+    child = log.child({ component: 'c' });
+    assert.deepEqual(child.bindings(), { svc: 1, component: 'c' });
+    child.info('child in scope');
+  });
+  withContext({ session_id: 's-2' }, () => child.info('child in another scope'));
+  child.info('child outside');
+  log.setBindings({ zone: 2 });
+  log.info('outside');
+  const records = recordsOf(sink);
+  assert.deepEqual(records.map((r) => r.session_id), ['s-1', 's-1', 's-2', undefined, undefined]);
+  assert.equal(records[1].component, 'c');
+  assert.equal(records[2].request_id, undefined);
+  assert.equal(records[4].zone, 2);
+  assert.deepEqual(log.bindings(), { svc: 1, zone: 2 });
+});
+
+test('pinoMixin fast path: a line abandoned by a throwing merge strategy leaks nothing into the next', () => {
+  const sink = lineSink();
+  let fail = true;
+  const log = pino({ mixin: pinoMixin, base: null, mixinMergeStrategy: (obj, mixed) => {
+    if (fail) throw new Error('merge failed');
+    return Object.assign(mixed, obj);
+  } }, sink);
+  withContext(FULL, () => assert.throws(() => log.info('abandoned'), /merge failed/));
+  fail = false;
+  const child = log.child({ made: 'after' });
+  assert.deepEqual(child.bindings(), { made: 'after' });
+  child.info('outside');
+  withContext({ session_id: 's-3' }, () => log.info('other scope'));
+  const [outside, other] = recordsOf(sink);
+  assert.deepEqual(contextOf(outside), {});
+  assert.deepEqual(contextOf(other), { session_id: 's-3' });
+});
+
+test('both integrations on one logger still write each field once', () => {
+  const sink = lineSink();
+  const onWarning = () => {};
+  process.on('warning', onWarning);
+  try {
+    const log = pino({ ...pinoOptions(), mixin: pinoMixin }, sink);
+    withContext(FULL, () => log.info('both'));
+    assert.deepEqual(contextOf(recordsOf(sink)[0]), FULL);
+  } finally {
+    process.off('warning', onWarning);
+  }
+});
+
+test('pinoOptions: lines alternating in and out of a scope, within one millisecond, each right', () => {
+  const sink = lineSink();
+  const log = pino({ ...pinoOptions() }, sink);
+  const realNow = Date.now;
+  Date.now = () => 5000;
+  try {
+    const inScope = withContext(FULL, () => bind((fn) => fn()));
+    for (let i = 0; i < 3; i++) {
+      inScope(() => log.info('in'));
+      log.info('out');
+      inScope(() => log.info({ session_id: 'own' }, 'own'));
+      log.child({ model_id: 'b' }).info('out child');
+      inScope(() => log.info('in again'));
+    }
+  } finally {
+    Date.now = realNow;
+  }
+  const records = recordsOf(sink);
+  for (let i = 0; i < records.length; i += 5) {
+    assert.deepEqual(contextOf(records[i]), FULL);
+    assert.deepEqual(contextOf(records[i + 1]), {});
+    assert.deepEqual(contextOf(records[i + 2]), { ...FULL, session_id: 'own' });
+    assert.deepEqual(contextOf(records[i + 3]), { model_id: 'b' });
+    assert.deepEqual(contextOf(records[i + 4]), FULL);
+  }
 });

@@ -5,6 +5,7 @@
 // the packages the snippets import (this checkout's node_modules, linked).
 // A block passes when it exits 0 within the timeout and its output has, in
 // order, a line matching each `// prints: …` comment (`…` = anything).
+// ```ts blocks must also type-check (tsc --strict, module nodenext).
 // ```sh blocks are not run (they set up machines); the scripts and files
 // they name must exist. A block is skipped only with a reason:
 // `<!-- readme-test: skip (reason) -->` on the line before it.
@@ -128,6 +129,15 @@ for (const block of blocks) {
     const { code, ext } = await sourceFor(block);
     const file = join(project, `block-${block.line}.${ext}`);
     writeFileSync(file, code);
+    if (block.lang === 'ts') {
+      // A TypeScript block must also type-check, strict, as a Node ESM file.
+      const tsFile = join(project, `block-${block.line}.mts`);
+      writeFileSync(tsFile, block.code);
+      const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+      const flags = ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--skipLibCheck', tsFile];
+      const checked = await new Promise((resolve) => execFile(process.execPath, [tsc, ...flags], { cwd: project, timeout: TIMEOUT_MS }, (error, stdout) => resolve(error ? stdout || String(error) : '')));
+      assert.equal(checked, '', `README.md line ${block.line} does not type-check`);
+    }
     const result = await run(file, project);
     const where = `README.md line ${block.line}`;
     assert.equal(result.code, 0, `${where} exited with ${result.code}\n--- stderr ---\n${result.stderr.slice(0, 3000)}`);

@@ -90,3 +90,22 @@ test('bad content still gives one JSON line per call', async () => {
   assert.equal(sink.lines.length, texts.length);
   for (const record of sink.records) assert.deepEqual(contextOf(record), FULL);
 });
+
+test('a defined field named like a key winston writes itself: the logger key wins, written once', async () => {
+  defineField('service', { type: 'string' });
+  defineField('label', { type: 'string' });
+  const sink = lineSink();
+  const logger = winston.createLogger({
+    defaultMeta: { service: 'api' },
+    format: winston.format.combine(winston.format.label({ label: 'web', message: false }), winstonFormat(), winston.format.json()),
+    transports: [new winston.transports.Stream({ stream: sink.stream })],
+  });
+  withContext({ ...FULL, service: 'ctx-service', label: 'ctx-label' }, () => logger.info('hello'));
+  await settle();
+  const [line] = sink.lines;
+  assert.deepEqual(duplicateKeys(line), []);
+  const record = JSON.parse(line);
+  assert.equal(record.service, 'api');
+  assert.equal(record.label, 'web');
+  assert.deepEqual(contextOf(record), FULL);
+});

@@ -70,8 +70,11 @@ function redactsContext(stringifiers) {
   return false;
 }
 
-const NONE = Object.freeze({ omit: Object.freeze([]), key: '', objectMode: false, shareable: true });
-const NOT_PINO = Object.freeze({ omit: Object.freeze([]), key: '', objectMode: false, shareable: false });
+/** pinoOptions() timestamp functions: a logger using one already gets the fields from it. */
+export const CONTEXT_TIMESTAMPS = new WeakSet();
+
+const NONE = Object.freeze({ omit: Object.freeze([]), key: '', objectMode: false, shareable: true, timeCarries: false });
+const NOT_PINO = Object.freeze({ omit: Object.freeze([]), key: '', objectMode: false, shareable: false, timeCarries: false });
 
 /**
  * The profile of `logger`: { omit (sorted field indexes), key (names omit),
@@ -111,8 +114,9 @@ function computeProfile(logger, chindings) {
   const objectMode = typeof nestedKey === 'string' || metadata || redactsContext(logger[symbols.stringifiers]) || logFormatter;
   const defaultMerge = symbols.mixinMergeStrategy !== undefined && logger[symbols.mixinMergeStrategy] == null;
   const shareable = defaultMerge && !metadata && !logFormatter;
-  if (omit.length === 0 && !objectMode && shareable) return NONE;
-  return Object.freeze({ omit: Object.freeze(omit), key: omit.join(','), objectMode, shareable });
+  const timeCarries = typeof time === 'function' && CONTEXT_TIMESTAMPS.has(time);
+  if (omit.length === 0 && !objectMode && shareable && !timeCarries) return NONE;
+  return Object.freeze({ omit: Object.freeze(omit), key: omit.join(','), objectMode, shareable, timeCarries });
 }
 
 // Most processes log through a handful of loggers and a request through one:
@@ -157,6 +161,11 @@ export function profileOf(logger) {
   lastChindings = chindings;
   lastProfile = profile;
   return profile;
+}
+
+/** pino's private chindings symbol (undefined before the first logger is seen). */
+export function chindingsSymbol() {
+  return symbols?.chindings;
 }
 
 /** The mixin and streamWrite hook `logger` calls (undefined when unknown). */
