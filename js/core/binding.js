@@ -122,8 +122,9 @@ export function createBinding(carrier, current) {
     }
     Object.defineProperty(thenInScope, 'melleaScope', { value: scope });
     try {
-      if (Object.isExtensible(result) && !hasOwn.call(result, 'then')) {
-        Object.defineProperty(result, 'then', { value: thenInScope, writable: true, configurable: true, enumerable: false });
+      const own = Object.getOwnPropertyDescriptor(result, 'then');
+      if (own === undefined ? Object.isExtensible(result) : own.configurable === true) {
+        Object.defineProperty(result, 'then', { value: thenInScope, writable: true, configurable: true, enumerable: own?.enumerable ?? false });
         return result;
       }
     } catch {
