@@ -222,8 +222,8 @@ export function createContextApi(carrier, boundary) {
     }
     const scope = resolve(current(), input);
     // A rest parameter would allocate an array on every call.
-    if (arguments.length <= 2) return carrier.run(scope, fn);
-    return carrier.run(scope, fn, ...Array.prototype.slice.call(arguments, 2));
+    const result = arguments.length <= 2 ? carrier.run(scope, fn) : carrier.run(scope, fn, ...Array.prototype.slice.call(arguments, 2));
+    return bindThenable(result, scope);
   }
 
   class ContextToken {
@@ -282,7 +282,7 @@ export function createContextApi(carrier, boundary) {
     return snapshot !== undefined ? snapshot : snapshotOf(scope);
   }
 
-  const { bind, bindEmitter, bindPrototypeListeners } = createBinding(carrier, current);
+  const { bind, bindEmitter, bindPrototypeListeners, bindThenable } = createBinding(carrier, current);
 
   function generateRequestId() {
     return boundary.requestId();
