@@ -16,6 +16,7 @@ import { readHeader } from './propagation/headers.js';
 import { acceptInboundId, REQUEST_ID_PATTERN } from './propagation/request-id.js';
 
 export { injectHeaders, extractHeaders } from './propagation/inject.js';
+export { contextFetch } from './context-fetch.js';
 export { REQUEST_ID_PATTERN };
 
 const { current, resolve, childWith, registry, carrier } = internals;
