@@ -16,7 +16,7 @@ import {
 import { Status } from './status.js';
 import { Registry, invalidFromStatus } from './registry.js';
 import { ROOT, Scope } from './scope.js';
-import { createBinding } from './binding.js';
+import { createBinding, diagnosticsOption } from './binding.js';
 
 const EMPTY = Object.freeze({});
 const RECENT_LIMIT = 8;
@@ -294,6 +294,8 @@ export function createContextApi(carrier, boundary) {
   }
 
   const OPTIONS = {
+    // Lost-context reports (Node): js/diagnostics.js validates and applies.
+    diagnostics: diagnosticsOption,
     maxValueBytes(value) {
       if (!Number.isInteger(value) || value < 1 || value > 65536) {
         throw argumentError(ERR_INVALID_OPTION, `configure: maxValueBytes must be an integer from 1 to 65536, got ${describeType(value)}`);
