@@ -19,6 +19,7 @@ import { checkOptions, invalidOption } from './logging/options.js';
 import { parseRedaction } from './logging/redact.js';
 import { contextIndex, fieldsOf, fragmentOf, reducedFragmentOf, EMPTY } from './logging/scope-fields.js';
 import { bindingConflicts, chindingsOf } from './logging/pino-bindings.js';
+import * as diagnostics from './diagnostics.js';
 
 const { carrier, registry, fields } = internals;
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -138,6 +139,7 @@ export function pinoOptions(options) {
     }
     const scope = carrier.getStore();
     if (scope === undefined) {
+      if (diagnostics.enabled) diagnostics.noScopeLine();
       lineFragment = '';
       return base;
     }
@@ -229,7 +231,10 @@ export function createPinoMixin(options) {
   }
   return function pinoMixin(obj, level, logger) {
     const scope = carrier.getStore();
-    if (scope === undefined) return {};
+    if (scope === undefined) {
+      if (diagnostics.enabled) diagnostics.noScopeLine();
+      return {};
+    }
     try {
       const conflicts = bindingConflicts(chindingsOf(logger));
       const memo = scope.memo;
