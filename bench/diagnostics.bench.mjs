@@ -3,15 +3,16 @@
 // withContext thenable check and the logging hooks' diagnostics test).
 // Both builds are loaded in this process, each with its own copy of pino
 // (sharing one pino, each build made the other's call sites polymorphic:
-// 1.5x apart on identical code paths), and measured in interleaved rounds,
-// so that load on the machine hits both alike.
+// 1.5x apart on identical code paths), and measured in back-to-back pairs,
+// so that load on the machine hits both alike. A control pair (the build
+// without checks against a copy of itself) shows the noise floor of the run.
 //   node bench/diagnostics.bench.mjs [--rounds 41] [--ops 100000]
 import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { consume, measure, report } from './harness.mjs';
+import { consume, report } from './harness.mjs';
 
 const arg = (name, fallback) => {
   const at = process.argv.indexOf(`--${name}`);
@@ -66,19 +67,58 @@ function casesOf(label, root) {
   };
 }
 
+function timed(run) {
+  const start = process.hrtime.bigint();
+  run(OPS);
+  return Number(process.hrtime.bigint() - start) / OPS;
+}
+
+/**
+ * Each round runs both back to back (order alternating) and keeps their
+ * ratio: on a shared machine the load drifts between rounds, much less
+ * within one; the median ratio is what is reported.
+ */
+function pairedRatio(current, baseline) {
+  for (let i = 0; i < 3; i++) { timed(current); timed(baseline); } // warm-up
+  const ratios = [];
+  const times = [];
+  const baseTimes = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    let a;
+    let b;
+    if (round % 2 === 0) { a = timed(current); b = timed(baseline); } else { b = timed(baseline); a = timed(current); }
+    ratios.push(a / b);
+    times.push(a);
+    baseTimes.push(b);
+  }
+  const median = (list) => list.slice().sort((x, y) => x - y)[Math.floor(list.length / 2)];
+  return { ratio: median(ratios), ns: median(times), baseNs: median(baseTimes) };
+}
+
 const baseDir = buildWithoutChecks();
+const controlDir = buildWithoutChecks();
 try {
   const now = casesOf('', dist);
   const without = casesOf('without checks: ', baseDir);
+  const control = casesOf('without checks: ', controlDir);
   const all = {};
   for (const name of Object.keys(now)) {
     all[name] = now[name];
     all[`without checks: ${name}`] = without[`without checks: ${name}`];
   }
-  console.log(`diagnostics off vs a build without the checks (median of ${ROUNDS} interleaved rounds of ${OPS} ops)`);
-  const result = measure(all, { ops: OPS, rounds: ROUNDS });
-  for (const name of Object.keys(now)) report(name, result[name], result[`without checks: ${name}`], BOUND);
+  console.log(`diagnostics off vs a build without the checks (per case: median over ${ROUNDS} rounds of the ratio of two back-to-back runs of ${OPS} ops, order alternating)`);
+  for (const name of Object.keys(now)) {
+    const { ratio, ns, baseNs } = pairedRatio(now[name], without[`without checks: ${name}`]);
+    report(name, ns, ns / ratio, BOUND);
+    void baseNs;
+  }
+  // The noise floor: the same build without checks against a copy of itself.
+  for (const name of Object.keys(now)) {
+    const { ratio, ns } = pairedRatio(control[`without checks: ${name}`], without[`without checks: ${name}`]);
+    console.log(`     control (same code, two copies): ${name.padEnd(30)} ${ns.toFixed(1).padStart(8)} ns  ${ratio.toFixed(2).padStart(5)}x`);
+  }
   consume(written);
 } finally {
   rmSync(baseDir, { recursive: true, force: true });
+  rmSync(controlDir, { recursive: true, force: true });
 }
