@@ -28,13 +28,16 @@ function sessionsOf(lines) {
 }
 
 describe('worker threads', () => {
-  it('a ContextWorker logs with the originating session while 200 Piscina tasks of other sessions run', async () => {
+  it('a ContextWorker and a Piscina task log with the originating session while 200 Piscina tasks of other sessions run', async () => {
     const pool = new Piscina({ filename: TASK, maxThreads: 2 });
     try {
       const others = Array.from({ length: 200 }, (_, n) => withContext({ session_id: `other-${n}`, request_id: `r-${n}` }, () =>
         pool.run(piscinaTask({ n, delay: n % 3 })).then((result) => ({ n, result }))));
       const worker = withContext({ session_id: 'origin', request_id: 'req-origin' }, () =>
         new ContextWorker(WORKER, { workerData: { job: 7 } }));
+      // The originating request's own Piscina task, queued among the others.
+      const originTask = withContext({ session_id: 'origin', request_id: 'req-origin' }, () => pool.run(piscinaTask({ n: -1, delay: 5 })));
+      const more = Array.from({ length: 20 }, (_, n) => withContext(`later-${n}`, () => pool.run(piscinaTask({ n, delay: 1 }))));
       assert.deepEqual(getCurrentContext(), {});
       const result = await withContext('someone-else', () => talkTo(worker, ['m-1', 'm-2']));
       assert.deepEqual(sessionsOf(result.lines), [
@@ -45,6 +48,9 @@ describe('worker threads', () => {
       ]);
       // workerData in the worker is the option given, not an envelope.
       assert.deepEqual(result.lines[0].data, { job: 7 });
+      const origin = await originTask;
+      assert.deepEqual(sessionsOf(origin.lines), [['task started', 'origin', 'req-origin'], ['task done', 'origin', 'req-origin']]);
+      for (const [n, task] of (await Promise.all(more)).entries()) assert.equal(task.context.session_id, `later-${n}`);
       for (const { n, result: task } of await Promise.all(others)) {
         assert.deepEqual(sessionsOf(task.lines), [['task started', `other-${n}`, `r-${n}`], ['task done', `other-${n}`, `r-${n}`]]);
         assert.deepEqual(task.context, { session_id: `other-${n}`, request_id: `r-${n}` });
