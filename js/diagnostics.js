@@ -9,8 +9,9 @@
 //   'leaked-enter'       a scope entered with enterContext outside any
 //                        withContext is still current when the next HTTP
 //                        request starts (a kept-alive socket reuses it);
-//   'listener-scope'     an EventEmitter listener added inside a scope runs
-//                        in another one (bindEmitter the emitter).
+//   'listener-scope'     an EventEmitter or EventTarget (AbortSignal) listener
+//                        added inside a scope runs in another one (bindEmitter
+//                        the emitter).
 //
 // Off costs one boolean: the logging hooks read `enabled` on their
 // no-scope path only; everything else (the enterWith record, the
@@ -121,6 +122,11 @@ function checking(listener, adder) {
   const scope = carrier.getStore();
   // Outside a scope, or already bound (our wrappers and Node's once wrappers carry .listener): nothing to check.
   if (typeof listener !== 'function' || scope === undefined || isEmpty(scope) || typeof listener.listener === 'function') return listener;
+  return checkedIn(scope, listener, adder, (self, args) => Reflect.apply(listener, self, args));
+}
+
+/** `call(this, args)` wrapped to report when it runs in a scope other than `scope`; undefined for Node's own adders. */
+function checkedIn(scope, listener, adder, call) {
   const holder = { name: 'listener added here' };
   Error.captureStackTrace(holder, adder);
   const where = holder.stack;
@@ -131,11 +137,73 @@ function checking(listener, adder) {
     if (enabled && carrier.getStore() !== scope) {
       report('listener-scope', 'mellea-context: an event listener added inside a scope ran in another one; bindEmitter(emitter) makes it run in the scope it was added in (the stack shows where it was added)', where);
     }
-    return Reflect.apply(listener, this, args);
+    return call(this, args);
   };
   checked.listener = listener; // removal and listeners() still find the original
   checked[CHECKED] = true;
   return checked;
+}
+
+// EventTarget (AbortSignal, MessagePort...): the target finds a listener by
+// identity, so the checked wrapper of each (target, type, capture, listener)
+// is remembered for removal and for the target's own de-duplication.
+const eventWrappers = new WeakMap();
+let checkedEventListeners = false;
+let keptRemover;
+const eventKey = (type, options) => `${(typeof options === 'boolean' ? options : options?.capture === true) ? 'c' : 'b'}${String(type)}`;
+
+function patchEventTargets() {
+  const proto = EventTarget.prototype;
+  const add = proto.addEventListener;
+  if (keptRemover !== undefined) {
+    // On again after off: the remover kept from last time is still in place.
+    patched.addEventListener = { original: add, replacement: undefined, proto };
+    patched.removeEventListener = keptRemover;
+    keptRemover = undefined;
+    patched.addEventListener.replacement = makeAddChecked(add);
+    proto.addEventListener = patched.addEventListener.replacement;
+    return;
+  }
+  const remove = proto.removeEventListener;
+  const addChecked = makeAddChecked(add);
+  const removeChecked = function removeEventListenerChecked(type, listener, options) {
+    const byListener = eventWrappers.get(this)?.get(eventKey(type, options));
+    const checked = byListener?.get(listener);
+    if (checked === undefined) return remove.call(this, type, listener, options);
+    byListener.delete(listener);
+    return remove.call(this, type, checked, options);
+  };
+  patched.addEventListener = { original: add, replacement: addChecked, proto };
+  patched.removeEventListener = { original: remove, replacement: removeChecked, proto };
+  proto.addEventListener = addChecked;
+  proto.removeEventListener = removeChecked;
+}
+
+function makeAddChecked(add) {
+  return function addEventListenerChecked(type, listener, options) {
+    const scope = carrier.getStore();
+    if (listener === null || (typeof listener !== 'function' && typeof listener !== 'object') || typeof listener.listener === 'function' || scope === undefined || isEmpty(scope)) {
+      return add.call(this, type, listener, options);
+    }
+    let byKey = eventWrappers.get(this);
+    if (byKey === undefined) eventWrappers.set(this, (byKey = new Map()));
+    const key = eventKey(type, options);
+    let byListener = byKey.get(key);
+    if (byListener === undefined) byKey.set(key, (byListener = new WeakMap()));
+    const known = byListener.get(listener);
+    if (known !== undefined) return add.call(this, type, known, options);
+    const once = options !== null && typeof options === 'object' && options.once === true;
+    const checked = checkedIn(scope, listener, addEventListenerChecked, (self, args) => {
+      if (once) byListener.delete(listener);
+      return typeof listener === 'function' ? Reflect.apply(listener, self, args) : listener.handleEvent(...args);
+    });
+    if (checked === listener) return add.call(this, type, listener, options);
+    byListener.set(listener, checked);
+    checkedEventListeners = true;
+    const signal = options !== null && typeof options === 'object' ? options.signal : undefined;
+    if (signal !== undefined && typeof signal.addEventListener === 'function') add.call(signal, 'abort', () => byListener.delete(listener), { once: true });
+    return add.call(this, type, checked, options);
+  };
 }
 
 function patchEmitters() {
@@ -158,6 +226,17 @@ function unpatchEmitters() {
     // Someone patched after us: leave theirs (ours stays inert while off).
     if (proto[method] === patched[method].replacement) proto[method] = patched[method].original;
   }
+  for (const method of ['addEventListener', 'removeEventListener']) {
+    const entry = patched[method];
+    // A listener checked while on is registered as its wrapper: the checking
+    // removeEventListener (which passes everything else through) stays until
+    // the process ends, or such a listener could never be removed.
+    if (method === 'removeEventListener' && checkedEventListeners) {
+      keptRemover = entry;
+      continue;
+    }
+    if (entry.proto[method] === entry.replacement) entry.proto[method] = entry.original;
+  }
   patched = undefined;
 }
 
@@ -171,6 +250,7 @@ function turnOn(callback) {
   Object.defineProperty(carrier, 'enterWith', { value: recordingEnterWith, writable: true, configurable: true });
   requestStart.subscribe(onRequestStart);
   patchEmitters();
+  patchEventTargets();
 }
 
 function turnOff() {

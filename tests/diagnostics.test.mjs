@@ -100,6 +100,31 @@ describe('diagnostics catch each kind of lost context', () => {
     assert.equal(reports.length, 1, JSON.stringify(reports));
   });
 
+  it('an AbortSignal listener run by an aborter in another scope; a bound signal is silent', () => {
+    const reports = collect();
+    const controller = new AbortController();
+    let ran = 0;
+    const onAbort = function onAbort() { ran++; };
+    withContext('request-1', () => controller.signal.addEventListener('abort', onAbort));
+    const bound = new AbortController();
+    bindEmitter(bound.signal);
+    withContext('request-2', () => bound.signal.addEventListener('abort', () => ran++));
+    // add-then-remove leaves nothing behind; de-duplication still holds
+    const target = new EventTarget();
+    const twice = () => ran++;
+    withContext('request-3', () => {
+      target.addEventListener('x', twice);
+      target.addEventListener('x', twice);
+      target.dispatchEvent(new Event('x')); // same scope: not reported
+    });
+    target.removeEventListener('x', twice);
+    target.dispatchEvent(new Event('x'));
+    withContext('aborter', () => { controller.abort(); bound.abort(); });
+    assert.equal(ran, 3);
+    assert.deepEqual(reports.map((r) => r.kind), ['listener-scope']);
+    assert.ok(reports[0].stack.includes(THIS_FILE), reports[0].stack);
+  });
+
   it('without onLostContext a process warning with a code, and the stack as detail', async () => {
     configure({ diagnostics: true });
     const warned = once(process, 'warning');

@@ -326,6 +326,7 @@ export function createBinding(carrier, current) {
         if (once) forget();
         return carrier.run(scope, callListener, listener, this, event);
       };
+      wrapped.listener = listener; // marks it as bound (diagnostics leave it alone)
       if (byListener === undefined) held.set(key, (byListener = new WeakMap()));
       byListener.set(listener, wrapped);
       // The target drops a listener whose signal aborts: so do we.
