@@ -97,7 +97,7 @@ function fileUrlOf(filename) {
  * A Worker whose script runs in the context current at `new ContextWorker()`:
  * its top-level code and everything it starts see the fields, and
  * `workerData` in the worker is exactly the `workerData` option given here.
- * The worker starts through a two-line bootstrap that puts the plain
+ * The worker starts through a small bootstrap that puts the plain
  * workerData back in place, enters the (validated) context and imports the
  * script (ES module or CommonJS). Fields defined with defineField are
  * carried only if the worker defines them before use: use
@@ -110,9 +110,17 @@ export class ContextWorker extends Worker {
     }
     if (options?.eval === true) throw argumentError('ERR_INVALID_ARG_TYPE', 'ContextWorker: eval workers are not supported (pass a file)');
     const url = fileUrlOf(filename);
+    // The bootstrap loads mellea-context/worker as the script itself would
+    // resolve it (so a service whose own code is bundled still gets the
+    // package its worker uses), else this very file when it is the
+    // package's; failing both, the script runs without the context.
+    const self = /[\\/]dist[\\/]cjs[\\/]worker\.js$/.test(__filename) ? __filename : '';
     const bootstrap =
-      `const { enterWorkerScript } = require(${JSON.stringify(__filename)});\n` +
-      `enterWorkerScript(() => import(${JSON.stringify(url)}));\n`;
+      `const threads = require('node:worker_threads');\n` +
+      `let entry = ${JSON.stringify(self)};\n` +
+      `try { entry = require('node:module').createRequire(${JSON.stringify(url)}).resolve('mellea-context/worker'); } catch {}\n` +
+      `if (entry === '') { threads.workerData = threads.workerData.data; import(${JSON.stringify(url)}); }\n` +
+      `else require(entry).enterWorkerScript(() => import(${JSON.stringify(url)}));\n`;
     super(bootstrap, { ...options, eval: true, workerData: envelope(options?.workerData) });
   }
 }
