@@ -9,6 +9,7 @@ import { NO_REDACTION, parseRedaction } from './logging/redact.js';
 import { exceptionText, formatWith, lineOf, safeText } from './logging/record.js';
 import { EMPTY, fieldsOf } from './logging/scope-fields.js';
 import { textValue } from './logging/text.js';
+import * as diagnostics from './diagnostics.js';
 
 const { carrier, registry } = internals;
 
@@ -116,6 +117,7 @@ export function installConsole(options) {
   const textKey = `log:t${redaction.key}`;
 
   function lineFor(level, args) {
+    if (diagnostics.enabled && carrier.getStore() === undefined) diagnostics.noScopeLine();
     const { message, exception } = messageOf(args);
     const timestamp = new Date().toISOString();
     if (format === 'json') return lineOf(redaction, timestamp, level, message, exception, '');

@@ -15,3 +15,4 @@ export { REQUEST_ID_PATTERN } from './propagation/request-id.js';
 export { withRequestContext, contextMiddleware, pinoHttpOptions } from './http/node.js';
 export { fastifyContext, fastifyOptions } from './http/fastify.js';
 export { addRequestFields, getInboundRequestId } from './http/request-state.js';
+export { contextFetch } from './context-fetch.js';

@@ -1,5 +1,7 @@
 // mellea-context (Node): the core API.
 import { api } from './node/runtime.js';
+// Registers configure({ diagnostics }) and reads MELLEA_DIAGNOSTICS.
+import './diagnostics.js';
 
 export const {
   withContext,

@@ -23,6 +23,7 @@ import { parseRedaction } from './logging/redact.js';
 import { contextIndex, fieldsOf, fragmentOf, reducedFragmentOf, EMPTY } from './logging/scope-fields.js';
 import { CONTEXT_TIMESTAMPS, NO_PROFILE, chindingsSymbol, hooksOf, profileOf } from './logging/pino-logger.js';
 import { armSplice, disarmSplice, installSplice } from './logging/pino-chindings.js';
+import * as diagnostics from './diagnostics.js';
 
 const { carrier, registry, fields } = internals;
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -186,7 +187,10 @@ export function pinoOptions(options) {
     if (this !== checkedLogger) checkHooks(this);
     lineLogger = this;
     lineFragment = '';
-    if (scope === undefined) return base;
+    if (scope === undefined) {
+      if (diagnostics.enabled) diagnostics.noScopeLine();
+      return base;
+    }
     const profile = profileOf(this);
     lineProfile = profile;
     if (profile.objectMode) return base; // the mixin carries the fields
@@ -335,7 +339,10 @@ export function createPinoMixin(options) {
   return function pinoMixin(obj, level, logger) {
     disarmSplice();
     const scope = carrier.getStore();
-    if (scope === undefined) return {};
+    if (scope === undefined) {
+      if (diagnostics.enabled) diagnostics.noScopeLine();
+      return {};
+    }
     try {
       const profile = profileOf(logger);
       // pino({ ...pinoOptions(), mixin: pinoMixin }): pinoOptions' timestamp

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const jsOnly = process.argv.includes('--js-only');
-const ENTRIES = ['index', 'pino', 'console', 'winston', 'otel', 'http'];
+const ENTRIES = ['index', 'pino', 'console', 'winston', 'otel', 'http', 'worker'];
 
 function run(cmd, args, env = {}) {
   execFileSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });

@@ -68,6 +68,11 @@ type HeadersLike = Record<string, unknown> | Headers | Map<string, unknown> | { 
 export declare function injectHeaders<H extends HeadersLike>(headers: H): H;
 /** The mellea.<field> members of the baggage header(s), validated; ready for withContext. */
 export declare function extractHeaders(headers: HeadersLike): CurrentContext;
+/**
+ * A fetch that adds the context current at each call as baggage (a fresh Headers per call;
+ * outside any scope the arguments pass through). Default base: the global fetch at call time.
+ */
+export declare function contextFetch(baseFetch?: typeof fetch): typeof fetch;
 
 /** node:http: http.createServer(withRequestContext(handler, options)). */
 export declare function withRequestContext<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(

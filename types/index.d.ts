@@ -67,9 +67,22 @@ export interface ContextToken {
   [Symbol.dispose](): void;
 }
 
+/** One lost-context report (configure({ diagnostics: { onLostContext } })). */
+export interface LostContextReport {
+  kind: 'log-without-scope' | 'leaked-enter' | 'listener-scope';
+  message: string;
+  /** Where it happened: the log call, the enterContext call, or where the listener was added. */
+  stack: string;
+}
+
 export interface ConfigureOptions {
   /** Largest string value in UTF-8 bytes, 1..65536 (default 256). */
   maxValueBytes?: number;
+  /**
+   * Lost-context diagnostics (Node): true (process warnings, code MELLEA_LOST_CONTEXT), false,
+   * or { onLostContext } to receive each report. Also on with MELLEA_DIAGNOSTICS=1.
+   */
+  diagnostics?: boolean | { onLostContext?: (report: LostContextReport) => void };
 }
 
 export interface StoreStats {
@@ -102,7 +115,8 @@ export declare function getCurrentContext(): CurrentContext;
 /** 32 lowercase hex characters laid out as a UUID version 4. */
 export declare function generateRequestId(): string;
 export declare function bind<F extends (...args: any[]) => any>(fn: F): F;
-export declare function bindEmitter<E extends { on(...args: any[]): any }>(emitter: E): E;
+/** Node emitters (on/off) and EventTargets (addEventListener; AbortSignal, MessagePort). */
+export declare function bindEmitter<E extends { on(...args: any[]): any } | { addEventListener(...args: any[]): any }>(emitter: E): E;
 export declare function defineField(name: string, options: { type: FieldType }): void;
 export declare function configure(options: ConfigureOptions): void;
 export declare function storeStats(): StoreStats;

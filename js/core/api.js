@@ -9,7 +9,7 @@ import { Registry } from './registry.js';
 import { ROOT, Scope } from './scope.js';
 import { createStore } from './store.js';
 import { forgetAll, noteMiss, noteSessionMiss, recall, recallMiss, recallSession } from './child-memo.js';
-import { createBinding } from './binding.js';
+import { createBinding, diagnosticsOption } from './binding.js';
 
 const EMPTY = Object.freeze({});
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -135,8 +135,8 @@ export function createContextApi(carrier, boundary) {
     }
     const scope = resolve(current(), input);
     // A rest parameter would allocate an array on every call.
-    if (arguments.length <= 2) return carrier.run(scope, fn);
-    return carrier.run(scope, fn, ...Array.prototype.slice.call(arguments, 2));
+    const result = arguments.length <= 2 ? carrier.run(scope, fn) : carrier.run(scope, fn, ...Array.prototype.slice.call(arguments, 2));
+    return bindThenable(result, scope);
   }
 
   class ContextToken {
@@ -189,7 +189,7 @@ export function createContextApi(carrier, boundary) {
     return snapshot !== undefined ? snapshot : snapshotOf(scope);
   }
 
-  const { bind, bindEmitter, bindPrototypeListeners } = createBinding(carrier, current);
+  const { bind, bindEmitter, bindPrototypeListeners, bindThenable } = createBinding(carrier, current);
 
   function generateRequestId() {
     return boundary.requestId();
@@ -201,6 +201,8 @@ export function createContextApi(carrier, boundary) {
   }
 
   const OPTIONS = {
+    // Lost-context reports (Node): js/diagnostics.js validates and applies.
+    diagnostics: diagnosticsOption,
     maxValueBytes(value) {
       if (!Number.isInteger(value) || value < 1 || value > MAX_VALUE_BYTES_LIMIT) {
         throw argumentError(ERR_INVALID_OPTION, `configure: maxValueBytes must be an integer from 1 to ${MAX_VALUE_BYTES_LIMIT}, got ${describeType(value)}`);
