@@ -239,8 +239,11 @@ std::string ValueText(const FieldValue& v) {
   switch (v.type) {
     case FieldType::kString:
       return v.text;
-    case FieldType::kInteger:
-      return std::to_string(v.integer);
+    case FieldType::kInteger: {
+      char digits[24];
+      const auto r = std::to_chars(digits, digits + sizeof(digits), v.integer);
+      return std::string(digits, static_cast<size_t>(r.ptr - digits));
+    }
     case FieldType::kBoolean:
       return v.integer != 0 ? "true" : "false";
   }
