@@ -10,13 +10,13 @@
 // finding 1 (a stale pointer to a buffer that moves) only shows while the
 // core's buffers are still small, i.e. early in a process.
 //
-// CI: 8 fixed seeds, MELLEA_FUZZ_RUNS sequences each (default 12, up to 30
+// CI: 8 fixed seeds, MELLEA_FUZZ_RUNS sequences each (default 20, up to 30
 // operations per sequence). Long mode: scripts/fuzz-js.sh (MELLEA_FUZZ_RUNS,
 // MELLEA_FUZZ_SEEDS=comma list, or MELLEA_FUZZ_SEEDS=random:N for N new seeds).
 import { it } from 'node:test';
 import { runChecked } from './helpers/child.mjs';
 
-const RUNS = Number(process.env.MELLEA_FUZZ_RUNS) || 12;
+const RUNS = Number(process.env.MELLEA_FUZZ_RUNS) || 20;
 const SEED_SPEC = process.env.MELLEA_FUZZ_SEEDS ?? '1,2,3,4,5,6,7,8';
 const SEEDS = SEED_SPEC.startsWith('random:')
   ? Array.from({ length: Number(SEED_SPEC.slice(7)) }, () => Math.floor(Math.random() * 2 ** 31))
