@@ -127,6 +127,9 @@ export function requestStarter(compiled) {
   const { where, header, trust, fields, onError } = compiled;
   const readsBaggage = trust.all || trust.indexes.length > 0;
   const readsId = trust.requestId !== 'ignore';
+  // An adopted id must fit the field limit; a parent id is not a field (the
+  // pattern bounds it to 128 bytes).
+  const idLimit = () => (trust.requestId === 'adopt' ? registry.maxValueBytes : 128);
   let warned = false;
 
   // A failing fields(req) costs the request its extra fields, not its
@@ -169,11 +172,11 @@ export function requestStarter(compiled) {
     let inboundId;
     if (readsId || readsBaggage) {
       const headers = req.headers;
-      if (readsId) inboundId = acceptInboundId(headers[header], registry.maxValueBytes);
+      if (readsId) inboundId = acceptInboundId(headers[header], idLimit());
       if (readsBaggage) {
         const inbound = fieldsFromBaggage(readHeader(headers, 'baggage'));
         if (inbound !== EMPTY) {
-          if (readsId) inboundId ??= acceptInboundId(inbound.request_id, registry.maxValueBytes);
+          if (readsId) inboundId ??= acceptInboundId(inbound.request_id, idLimit());
           const taken = trust.all ? inbound : pickTrusted(inbound, trust.indexes);
           try {
             if (taken !== undefined) parent = resolve(parent, taken);
@@ -185,7 +188,7 @@ export function requestStarter(compiled) {
         // The id may also come as a baggage member when only the id is trusted.
         const baggage = readHeader(headers, 'baggage');
         if (baggage !== undefined && baggage.includes('mellea.request_id')) {
-          inboundId = acceptInboundId(fieldsFromBaggage(baggage).request_id, registry.maxValueBytes);
+          inboundId = acceptInboundId(fieldsFromBaggage(baggage).request_id, idLimit());
         }
       }
     }
