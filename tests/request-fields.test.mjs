@@ -232,6 +232,15 @@ test('configure({ maxValueBytes: 4 }): generated request ids stay whole and uniq
     }
     assert.equal(new Set(ids).size, 300);
     assert.deepEqual(sink.records.map((r) => r.request_id).sort(), [...ids].sort());
+    // A caller id kept as the parent is not a field: the limit does not cut it either.
+    const trusting = await trustService({});
+    try {
+      const body = JSON.parse((await request(trusting.url, { headers: { 'x-request-id': 'caller-id-1' } })).body);
+      assert.equal(body.inbound, 'caller-id-1');
+      assert.match(body.context.request_id, FRESH_ID);
+    } finally {
+      await trusting.close();
+    }
   } finally {
     configure({ maxValueBytes: 256 });
     await server.close();

@@ -6,7 +6,7 @@
 // hook runs the rest of the request in that same scope.
 import { internals } from '../node/runtime.js';
 import { compileOptions, invalidOption } from './options.js';
-import { announceStart, bindRequestListeners, kState, requestStarter, scopeNow } from './request-state.js';
+import { announceStart, bindRequestListeners, requestStarter, scopeNow, stateOf } from './request-state.js';
 
 const { carrier } = internals;
 // Keys Fastify itself may pass to a plugin registered with options.
@@ -28,7 +28,7 @@ function loadLogController() {
 function stateIn(args) {
   for (const arg of args) {
     const raw = arg !== null && typeof arg === 'object' ? arg.raw : undefined;
-    const state = raw?.[kState] ?? raw?.req?.[kState];
+    const state = stateOf(raw) ?? stateOf(raw?.req);
     if (state !== undefined) return state;
   }
   return undefined;
@@ -90,7 +90,7 @@ function enterNext(state, request, next) {
 
 /** Later hooks of the request run in its latest scope (an async auth hook may have added fields). */
 function reenter(request, reply, next) {
-  const state = request.raw[kState];
+  const state = stateOf(request.raw);
   if (state === undefined) return next();
   const scope = scopeNow(state);
   if (scope === carrier.getStore()) return next();
@@ -99,7 +99,7 @@ function reenter(request, reply, next) {
 
 function inLatestScope(handler) {
   return function handlerInRequestScope(request, reply) {
-    const state = request.raw[kState];
+    const state = stateOf(request.raw);
     if (state === undefined) return handler.call(this, request, reply);
     const scope = scopeNow(state);
     if (scope === carrier.getStore()) return handler.call(this, request, reply);

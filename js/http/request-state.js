@@ -19,10 +19,12 @@ const { current, resolve, childWith, childWithFreshRequestId, registry, carrier,
 const { generateRequestId } = api;
 
 export const REQUEST_ID_INDEX = registry.lookup('request_id').index;
-/** The request's state, on the IncomingMessage (one property, no WeakMap per request). */
+/**
+ * The request's state, on the IncomingMessage (one property, no WeakMap per
+ * request); a string there is an id pinoHttpOptions().genReqId minted before
+ * the context middleware ran, which the middleware then uses.
+ */
 export const kState = Symbol('mellea-context.request');
-/** An id minted by pinoHttpOptions().genReqId before the context middleware ran. */
-const kMintedId = Symbol('mellea-context.mintedRequestId');
 // A request-level scope points to its request through the scope's
 // per-integration cache (scope.memo), for addRequestFields() without req. Not
 // a WeakMap from scope to request: one WeakMap entry per request cost an HTTP
@@ -80,7 +82,7 @@ export function scopeNow(state) {
 /** For bindPrototypeListeners: a listener added in one of the request's scopes runs in its latest. */
 function retarget(emitter, scope) {
   const state = emitter[kState] ?? emitter.req?.[kState];
-  if (state === undefined || state.latest === scope) return scope;
+  if (state === undefined || state.latest === scope || typeof state !== 'object') return scope;
   return state.owns(scope) ? state.latest : scope;
 }
 
@@ -97,14 +99,15 @@ export function bindRequestListeners() {
 
 /** The request's state, or undefined when no integration has seen it. */
 export function stateOf(req) {
-  return req?.[kState];
+  const state = req?.[kState];
+  return typeof state === 'object' ? state : undefined;
 }
 
 /** pinoHttpOptions().genReqId: the request's id, minting it when the middleware has not run yet. */
 export function requestIdOf(req) {
   const state = req[kState];
-  if (state !== undefined) return state.id;
-  return req[kMintedId] ?? (req[kMintedId] = generateRequestId());
+  if (state !== undefined) return typeof state === 'string' ? state : state.id;
+  return (req[kState] = generateRequestId());
 }
 
 function pickTrusted(inbound, indexes) {
@@ -124,6 +127,9 @@ export function requestStarter(compiled) {
   const { where, header, trust, fields, onError } = compiled;
   const readsBaggage = trust.all || trust.indexes.length > 0;
   const readsId = trust.requestId !== 'ignore';
+  // An adopted id must fit the field limit; a parent id is not a field (the
+  // pattern bounds it to 128 bytes).
+  const idLimit = () => (trust.requestId === 'adopt' ? registry.maxValueBytes : 128);
   let warned = false;
 
   // A failing fields(req) costs the request its extra fields, not its
@@ -161,16 +167,16 @@ export function requestStarter(compiled) {
   /** The request's state. Never throws: every step has a fallback. */
   function start(req) {
     const existing = req[kState];
-    if (existing !== undefined) return existing;
+    if (existing !== undefined && typeof existing === 'object') return existing;
     let parent = current();
     let inboundId;
     if (readsId || readsBaggage) {
       const headers = req.headers;
-      if (readsId) inboundId = acceptInboundId(headers[header], registry.maxValueBytes);
+      if (readsId) inboundId = acceptInboundId(headers[header], idLimit());
       if (readsBaggage) {
         const inbound = fieldsFromBaggage(readHeader(headers, 'baggage'));
         if (inbound !== EMPTY) {
-          if (readsId) inboundId ??= acceptInboundId(inbound.request_id, registry.maxValueBytes);
+          if (readsId) inboundId ??= acceptInboundId(inbound.request_id, idLimit());
           const taken = trust.all ? inbound : pickTrusted(inbound, trust.indexes);
           try {
             if (taken !== undefined) parent = resolve(parent, taken);
@@ -182,7 +188,7 @@ export function requestStarter(compiled) {
         // The id may also come as a baggage member when only the id is trusted.
         const baggage = readHeader(headers, 'baggage');
         if (baggage !== undefined && baggage.includes('mellea.request_id')) {
-          inboundId = acceptInboundId(fieldsFromBaggage(baggage).request_id, registry.maxValueBytes);
+          inboundId = acceptInboundId(fieldsFromBaggage(baggage).request_id, idLimit());
         }
       }
     }
@@ -193,8 +199,8 @@ export function requestStarter(compiled) {
       id = inboundId;
       inboundId = undefined; // it is this request's id, not a parent's
       scope = childWith(parent, REQUEST_ID_INDEX, id);
-    } else if (req[kMintedId] !== undefined) {
-      id = req[kMintedId];
+    } else if (existing !== undefined) {
+      id = existing; // minted by pinoHttpOptions().genReqId
       scope = childWith(parent, REQUEST_ID_INDEX, id);
     } else {
       scope = childWithFreshRequestId(parent);
@@ -245,7 +251,7 @@ export function addRequestFields(fields, req) {
     throw argumentError('ERR_INVALID_ARG_TYPE', `${where}: req must be the request object, got ${describeType(req)}`);
   }
   const scope = current();
-  const state = req !== undefined ? (req[kState] ?? req.raw?.[kState]) : requestOfScope(scope);
+  const state = req !== undefined ? stateOf(req) ?? stateOf(req.raw) : requestOfScope(scope);
   if (state === undefined) throw noRequest(where);
   refusesRequestId(fields);
   // Every resolve may throw (invalid fields): all of them before any change.
@@ -262,6 +268,6 @@ export function addRequestFields(fields, req) {
 
 /** The caller's request id kept as a parent id (trustInbound.requestId 'parent'), or undefined. */
 export function getInboundRequestId(req) {
-  const state = req !== undefined && req !== null ? (req[kState] ?? req.raw?.[kState]) : requestOfScope(current());
+  const state = req !== undefined && req !== null ? stateOf(req) ?? stateOf(req.raw) : requestOfScope(current());
   return state?.inboundRequestId;
 }
