@@ -187,3 +187,19 @@ test('extract never throws and keeps the good members of hostile baggage', () =>
   assert.equal(headers.get('baggage'), 'mellea.session_id=s');
   withContext('s', () => p.inject(ROOT_CONTEXT, headers, { set() { throw new Error('boom'); } }));
 });
+
+test("the README's OpenTelemetry blocks, pasted as written, record spans and do what their comments say", async () => {
+  const { execFile } = await import('node:child_process');
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { promisify } = await import('node:util');
+  const root = join(import.meta.dirname, '..');
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## OpenTelemetry (`mellea-context/otel`)'), readme.indexOf('## HTTP (`mellea-context/http`)'));
+  const blocks = [...section.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+  assert.equal(blocks.length, 3);
+  // Each block asserts what its comments say (node:assert); a failure exits non-zero.
+  for (const block of blocks) {
+    await promisify(execFile)(process.execPath, ['--input-type=module', '-e', block], { cwd: root });
+  }
+});
