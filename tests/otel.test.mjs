@@ -203,3 +203,33 @@ test("the README's OpenTelemetry blocks, pasted as written, record spans and do 
     await promisify(execFile)(process.execPath, ['--input-type=module', '-e', block], { cwd: root });
   }
 });
+
+test('edge spans: a request scope announced inside a server span lands on it (caller id too); provider.shutdown() removes the listener', async () => {
+  const { createRequire } = await import('node:module');
+  const require = createRequire(import.meta.url);
+  const { emitRequestScope } = require('../dist/cjs/request-hooks.js');
+  const { internals } = await import('./helpers/internals.mjs');
+  const { SpanKind } = await import('@opentelemetry/api');
+  // A second provider without our processor: only the listener of the global one can set these.
+  const plain = new InMemorySpanExporter();
+  const other = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(plain)] }).getTracer('other');
+  const req = {};
+  function serve(name) {
+    const span = other.startSpan(name, { kind: SpanKind.SERVER });
+    context.with(trace.setSpan(ROOT_CONTEXT, span), () => {
+      withContext({ request_id: 'own-1' }, () => emitRequestScope(internals.current(), req, { inboundRequestId: 'caller-1', phase: 'start' }));
+      // Later fields (auth) reach the same span, found by its request.
+      withContext({ request_id: 'own-1', session_id: 's-late' }, () => emitRequestScope(internals.current(), req, { inboundRequestId: 'caller-1', phase: 'fields' }));
+    });
+    span.end();
+    return melleaAttributes(plain.getFinishedSpans().find((s) => s.name === name).attributes);
+  }
+  assert.deepEqual(serve('edge-before'), {
+    'mellea.request_id': 'own-1',
+    'mellea.parent_request_id': 'caller-1',
+    'mellea.session_id': 's-late',
+    'session.id': 's-late',
+  });
+  await provider.shutdown();
+  assert.deepEqual(serve('edge-after'), {});
+});
