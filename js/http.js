@@ -10,7 +10,7 @@
 // emitters are bound to its latest scope, because node:http emits 'data',
 // 'end' and 'finish' in the socket's async context, not the one the handler
 // ran in (nodejs/node#41285).
-export { injectHeaders, extractHeaders } from './propagation/inject.js';
+export { injectHeaders, extractHeaders, createInjector } from './propagation/inject.js';
 export { REQUEST_ID_PATTERN } from './propagation/request-id.js';
 export { withRequestContext, contextMiddleware, pinoHttpOptions } from './http/node.js';
 export { fastifyContext, fastifyOptions } from './http/fastify.js';

@@ -187,3 +187,49 @@ test('extract never throws and keeps the good members of hostile baggage', () =>
   assert.equal(headers.get('baggage'), 'mellea.session_id=s');
   withContext('s', () => p.inject(ROOT_CONTEXT, headers, { set() { throw new Error('boom'); } }));
 });
+
+test("the README's OpenTelemetry blocks, pasted as written, record spans and do what their comments say", async () => {
+  const { execFile } = await import('node:child_process');
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const { promisify } = await import('node:util');
+  const root = join(import.meta.dirname, '..');
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## OpenTelemetry (`mellea-context/otel`)'), readme.indexOf('## HTTP (`mellea-context/http`)'));
+  const blocks = [...section.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+  assert.equal(blocks.length, 3);
+  // Each block asserts what its comments say (node:assert); a failure exits non-zero.
+  for (const block of blocks) {
+    await promisify(execFile)(process.execPath, ['--input-type=module', '-e', block], { cwd: root });
+  }
+});
+
+test('edge spans: a request scope announced inside a server span lands on it (caller id too); provider.shutdown() removes the listener', async () => {
+  const { createRequire } = await import('node:module');
+  const require = createRequire(import.meta.url);
+  const { emitRequestScope } = require('../dist/cjs/request-hooks.js');
+  const { internals } = await import('./helpers/internals.mjs');
+  const { SpanKind } = await import('@opentelemetry/api');
+  // A second provider without our processor: only the listener of the global one can set these.
+  const plain = new InMemorySpanExporter();
+  const other = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(plain)] }).getTracer('other');
+  const req = {};
+  function serve(name) {
+    const span = other.startSpan(name, { kind: SpanKind.SERVER });
+    context.with(trace.setSpan(ROOT_CONTEXT, span), () => {
+      withContext({ request_id: 'own-1' }, () => emitRequestScope(internals.current(), req, { inboundRequestId: 'caller-1', phase: 'start' }));
+      // Later fields (auth) reach the same span, found by its request.
+      withContext({ request_id: 'own-1', session_id: 's-late' }, () => emitRequestScope(internals.current(), req, { inboundRequestId: 'caller-1', phase: 'fields' }));
+    });
+    span.end();
+    return melleaAttributes(plain.getFinishedSpans().find((s) => s.name === name).attributes);
+  }
+  assert.deepEqual(serve('edge-before'), {
+    'mellea.request_id': 'own-1',
+    'mellea.parent_request_id': 'caller-1',
+    'mellea.session_id': 's-late',
+    'session.id': 's-late',
+  });
+  await provider.shutdown();
+  assert.deepEqual(serve('edge-after'), {});
+});

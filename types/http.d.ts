@@ -64,8 +64,32 @@ export declare const REQUEST_ID_PATTERN: RegExp;
 
 type HeadersLike = Record<string, unknown> | Headers | Map<string, unknown> | { getHeader(name: string): unknown; setHeader(name: string, value: string): unknown };
 
-/** Writes the current fields as baggage members mellea.<field>, merged with existing baggage. Returns headers. */
-export declare function injectHeaders<H extends HeadersLike>(headers: H): H;
+/** A field name, canonical or alias, built-in or defined with defineField. */
+type FieldName = 'session_id' | 'sessionId' | 'request_id' | 'requestId' | 'model_id' | 'modelId' | 'sampling_iteration' | 'samplingIteration' | (string & {});
+
+/**
+ * What outbound baggage may carry, per destination. Default: every
+ * destination is external, and external destinations get session_id hashed
+ * (first 16 hex characters of its SHA-256) and defined fields omitted.
+ */
+export interface OutboundPolicy {
+  /** Hosts that get the fields as they are (after `redact`): 'api.internal', 'api.internal:8443', '*.svc.cluster.local', '[::1]'. */
+  destinations?: readonly string[];
+  /** Redaction for every destination. */
+  redact?: { readonly [field in FieldName]?: 'hash' | 'omit' };
+  /** Redaction for destinations not listed (and unknown ones); replaces the default. `{}` sends everything in clear. */
+  redactExternal?: { readonly [field in FieldName]?: 'hash' | 'omit' };
+}
+
+export interface InjectHeadersOptions extends OutboundPolicy {
+  /** Where the request goes (checked against `destinations`); else the `host` header; else external. */
+  url?: string | URL;
+}
+
+/** Writes the current fields as baggage members mellea.<field>, merged with existing baggage, as the policy allows. Returns headers. */
+export declare function injectHeaders<H extends HeadersLike>(headers: H, options?: InjectHeadersOptions): H;
+/** injectHeaders with its policy validated once. */
+export declare function createInjector(policy?: OutboundPolicy): <H extends HeadersLike>(headers: H, url?: string | URL) => H;
 /** The mellea.<field> members of the baggage header(s), validated; ready for withContext. */
 export declare function extractHeaders(headers: HeadersLike): CurrentContext;
 /**
