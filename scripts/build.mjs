@@ -1,6 +1,6 @@
 // Builds everything the package ships: the wasm core (emcmake + CMake) and
 // the JS layer (ESM sources to CommonJS, ESM wrappers, browser bundle, types).
-// `npm install` in a clone runs it through the prepare script.
+// `npm run build` (scripts/setup.sh) and `npm pack` (prepack) run it.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const jsOnly = process.argv.includes('--js-only');
-const ENTRIES = ['index', 'pino', 'console', 'winston', 'otel', 'http'];
+const ENTRIES = ['index', 'pino', 'console', 'winston', 'otel', 'http', 'bullmq'];
 
 function run(cmd, args, env = {}) {
   execFileSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
