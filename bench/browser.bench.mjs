@@ -14,13 +14,12 @@ import { launchChromium, serveStatic } from '../tests/helpers/chromium.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const rounds = Number(process.argv[2] ?? 11);
-const TARGET_KB = 100;
+const TARGET_KB = 60;
 
 // --- payload ------------------------------------------------------------------------
 const PAYLOAD = [
-  ['dist/browser/mellea_core_web.wasm', 'wasm'],
-  ['dist/browser/mellea_core_web.js', 'Emscripten glue'],
-  ['dist/browser/index.js', 'browser build (API)'],
+  ['dist/browser/mellea_core.wasm', 'wasm'],
+  ['dist/browser/index.js', 'browser build (API + Emscripten glue)'],
   ['web-demo/app.js', 'demo page JS'],
   ['web-demo/simulation.js', 'demo page JS'],
   ['web-demo/record.js', 'demo page JS'],

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <string_view>
+#include <vector>
 
 #include "fields.h"
 #include "scope_store.h"
@@ -17,19 +18,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (unsigned char c : text) {
       if (c < 0x20 || c == 0x7F) __builtin_trap();
     }
+    if (text.find("\xE2\x80\xA8") != std::string_view::npos || text.find("\xE2\x80\xAE") != std::string_view::npos) __builtin_trap();
   }
   static mellea::FieldRegistry registry;
-  static mellea::ScopeStore store(registry, 16);
-  uint64_t handle = 0;
-  int bad = 0;
-  if (store.Create(data, size, &handle, &bad) == mellea::Status::kOk) {
+  static mellea::ScopeStore store(registry);
+  static uint64_t last = 0;
+  mellea::CreateResult made;
+  // Each input is a change set on the previous accepted scope (stale or not).
+  const mellea::Status s = store.Create(last, data, size, 0, &made);
+  if (s == mellea::Status::kStaleHandle) last = 0;
+  if (s == mellea::Status::kOk) {
+    const uint64_t handle = made.handle;
+    last = handle;
     std::string_view json;
     if (store.Json(handle, &json) != mellea::Status::kOk) __builtin_trap();
     const auto parsed = nlohmann::json::parse(json, nullptr, false);
     if (parsed.is_discarded() || !parsed.is_object()) __builtin_trap();
-    const auto* values = store.Values(handle);
+    std::vector<mellea::FieldValue> values;
+    if (store.Values(handle, &values) != mellea::Status::kOk) __builtin_trap();
     size_t set = 0;
-    for (const auto& v : *values) set += v.set ? 1 : 0;
+    for (const auto& v : values) set += v.set ? 1 : 0;
     if (parsed.size() != set) __builtin_trap();
   }
   return 0;

@@ -49,11 +49,11 @@ struct World {
 
   World() {
     using mellea::FieldType;
-    int idx[6];
-    const char* names[6] = {"tenant", "retries", "flag", "message", "extra_unparsed", "exception"};
-    const FieldType types[6] = {FieldType::kString, FieldType::kInteger, FieldType::kBoolean,
-                                FieldType::kString, FieldType::kString, FieldType::kString};
-    for (int i = 0; i < 6; ++i) CHECK(core.registry().Define(names[i], types[i], &idx[i]) == Status::kOk);
+    int idx[4];
+    // "message" and "exception" can no longer be defined (kReservedName).
+    const char* names[4] = {"tenant", "retries", "flag", "extra_unparsed"};
+    const FieldType types[4] = {FieldType::kString, FieldType::kInteger, FieldType::kBoolean, FieldType::kString};
+    for (int i = 0; i < 4; ++i) CHECK(core.registry().Define(names[i], types[i], &idx[i]) == Status::kOk);
     std::vector<uint8_t> e;
     AddEntry(&e, 0, FieldType::kString, "sess-1");
     AddEntry(&e, 1, FieldType::kString, "req-1");
@@ -65,9 +65,7 @@ struct World {
     AddEntry(&e, idx[0], FieldType::kString, "acme");
     AddEntry(&e, idx[1], FieldType::kInteger, "-5");
     AddEntry(&e, idx[2], FieldType::kBoolean, "1");
-    AddEntry(&e, idx[3], FieldType::kString, "scope message");
-    AddEntry(&e, idx[4], FieldType::kString, "scope unparsed");
-    AddEntry(&e, idx[5], FieldType::kString, "scope exception");
+    AddEntry(&e, idx[3], FieldType::kString, "scope unparsed");
     handles[2] = Make(e);
     handles[3] = Make({});
     CHECK(core.ReleaseScope(handles[3]) == Status::kOk);
@@ -129,6 +127,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   --size;
   size_t len = 0;
   if (mode & 0x80) {
+    if (size > core.io_capacity()) return 0;
     if (size > 0) std::memcpy(core.Reserve(size), data, size);
     const Status s = mellea::FormatRecordIo(core, handle, size, &len);
     CHECK(s == Status::kOk || s == Status::kMalformed || s == Status::kStaleHandle);
@@ -149,6 +148,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     for (int b = 0; b < 4; ++b) wire.push_back(static_cast<uint8_t>(s.size() >> (8 * b)));
   }
   for (const auto& s : sections) wire.insert(wire.end(), s.begin(), s.end());
+  if (wire.size() > core.io_capacity()) return 0;
   std::memcpy(core.Reserve(wire.size()), wire.data(), wire.size());
   Status s = mellea::FormatRecordIo(core, handle, wire.size(), &len);
   if ((mode & 3) == 3) {
@@ -156,7 +156,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   CHECK(s == Status::kOk);
-  const std::string line(reinterpret_cast<const char*>(core.data()), len);
+  const std::string line(core.output(), len);
   CheckLine(core.registry(), line, sections[2], !sections[3].empty(), sections[5]);
 
   // The fragment spliced into braces is an object with unique keys.
@@ -164,7 +164,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!sections[5].empty()) std::memcpy(io, sections[5].data(), sections[5].size());
   s = mellea::ScopeFragmentIo(core, handle, sections[5].size(), &len);
   CHECK(s == Status::kOk);
-  const std::string fragment(reinterpret_cast<const char*>(core.data()), len);
+  const std::string fragment(core.output(), len);
   CHECK(fragment.empty() || fragment[0] == ',');
   const std::string object = "{" + (fragment.empty() ? std::string() : fragment.substr(1)) + "}";
   KeySax sax;

@@ -327,7 +327,7 @@ Status BaggageExtract(Core& core, size_t in_len, size_t* out_len) {
 
 Status BaggageInject(Core& core, uint64_t handle, size_t existing_len, size_t* out_len) {
   if (existing_len > core.io_capacity()) return Status::kMalformed;
-  const std::vector<FieldValue>* values = core.store().Values(handle);
+  const std::vector<FieldValue>* values = core.ValuesOf(handle);
   if (values == nullptr) return Status::kStaleHandle;
   const std::string out = SerializeBaggage(
       core.registry(), *values,

@@ -1,9 +1,16 @@
-// One context core: the registry, the store and a byte buffer that carries
-// every input and output across the wasm boundary. The bindings file only
-// exposes these methods; everything here builds and tests natively.
+// One context core: the registry, the store and the fixed transfer areas
+// that carry every input and output across the wasm boundary. Nothing here
+// grows after construction: the input area (kInputBytes) and the output
+// area are allocated once, so an address handed to JS never moves. The
+// bindings file only exposes these methods; everything here builds and
+// tests natively.
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "fields.h"
 #include "scope_store.h"
@@ -11,36 +18,53 @@
 
 namespace mellea {
 
-// Largest buffer the boundary will allocate; bigger requests get kNoMemory
-// rather than an abort that would leave the module unusable.
-constexpr size_t kMaxIoBytes = size_t{256} << 20;
+// The input area: JS copies inputs here, after checking they fit (an input
+// over this limit is refused or cut in JS before it is copied).
+constexpr size_t kInputBytes = size_t{72} << 10;  // one 64 KiB value and its header fit
+// The output area: the largest output any call writes (a record of
+// kInputBytes of text, every byte escaped to six, plus a scope's fields).
+constexpr size_t kOutputBytes = kInputBytes * 6 + 2 * kMaxScopeBytes + 4096;
 
 class Core {
  public:
-  Core() : store_(registry_) {}
-  ~Core();
+  Core();
   Core(const Core&) = delete;
   Core& operator=(const Core&) = delete;
 
-  // The I/O buffer: callers write inputs at data() and read outputs there.
-  uint8_t* Reserve(size_t bytes);  // nullptr when it cannot grow
-  uint8_t* data() { return io_; }
-  size_t io_capacity() const { return io_cap_; }
+  // The input area when `bytes` fit in it, else nullptr.
+  uint8_t* Reserve(size_t bytes) { return bytes <= kInputBytes ? in_.get() : nullptr; }
+  uint8_t* data() { return in_.get(); }
+  size_t io_capacity() const { return kInputBytes; }
 
-  // Each returns a status; outputs go to the I/O buffer, their length to *len.
-  // CreateScope also leaves the new scope's JSON in the I/O buffer as a u32
-  // little-endian length and the bytes, so storing a scope and reading its
-  // JSON is one crossing.
-  Status CreateScope(size_t in_len, size_t max_value_bytes, uint64_t* handle, int* bad_field);
-  Status CreateScope(size_t in_len, uint64_t* handle, int* bad_field) {
-    return CreateScope(in_len, 0, handle, bad_field);
-  }
+  // The last output: (pointer, length) of bytes owned by the core, valid
+  // until the next call.
+  const char* output() const { return out_ptr_; }
+  size_t output_len() const { return out_len_; }
+
+  // Stores the child of `parent` with the changes of in_len bytes in the
+  // input area (see ScopeStore::Create).
+  Status CreateScope(uint64_t parent, size_t in_len, size_t max_value_bytes, CreateResult* out);
+  // Compatibility for tests: a root child, handle and bad field only.
+  Status CreateScope(size_t in_len, uint64_t* handle, int* bad_field);
+  // The scope's JSON as the output.
   Status ScopeJsonOut(uint64_t handle, size_t* len);
   Status ReleaseScope(uint64_t handle) { return store_.Release(handle); }
-  Status ValidateString(size_t in_len) const;
   Status DefineField(size_t name_len, FieldType type, int* index);
   Status RequestIds(size_t count, size_t* len);
+  // Copies n bytes into the output area (kNoMemory if they do not fit).
   Status WriteOut(const char* bytes, size_t n, size_t* len);
+  // Points the output at bytes the core owns (the store, the output area).
+  void PointOut(const char* bytes, size_t n) {
+    out_ptr_ = bytes;
+    out_len_ = n;
+  }
+  // A string the callers build outputs in: its capacity is reserved once
+  // (kOutputBytes), and outputs are bounded by the input area, so it never
+  // reallocates in normal use.
+  std::string& scratch_out() { return out_; }
+  Status FinishOut(size_t* len);
+  // The scope's values, materialised into a reused vector (nullptr: stale).
+  const std::vector<FieldValue>* ValuesOf(uint64_t handle);
 
   FieldRegistry& registry() { return registry_; }
   ScopeStore& store() { return store_; }
@@ -48,8 +72,11 @@ class Core {
  private:
   FieldRegistry registry_;
   ScopeStore store_;
-  uint8_t* io_ = nullptr;
-  size_t io_cap_ = 0;
+  std::unique_ptr<uint8_t[]> in_;
+  std::string out_;
+  const char* out_ptr_ = nullptr;
+  size_t out_len_ = 0;
+  std::vector<FieldValue> values_;
 };
 
 }  // namespace mellea

@@ -1,8 +1,8 @@
 // Emscripten JS library: getentropy from crypto.getRandomValues, through a
-// pool. Emscripten 3.1.6's own getentropy asks for one byte per call, and one
-// getRandomValues call costs about 2 us in Node whatever its size, so the
-// pool is refilled 4 KiB at a time (Node's crypto.randomUUID pools the same
-// way). crypto is a global in browsers and in Node >= 19.
+// pool. One getRandomValues call costs about 2 us in Node whatever its size,
+// and the core asks for 256 bytes (16 request ids) at a time, so the pool is
+// refilled 4 KiB at a time (Node's crypto.randomUUID pools the same way).
+// crypto is a global in browsers and in Node >= 19.
 mergeInto(LibraryManager.library, {
   $entropyPool: { bytes: null, used: 4096 },
   getentropy__deps: ['$entropyPool'],

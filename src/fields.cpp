@@ -1,67 +1,73 @@
 #include "fields.h"
 
+#include "utf8.h"
+
 namespace mellea {
 
 namespace {
 
-// Decodes one UTF-8 sequence at s[i]; returns its length, or 0 when the
-// sequence is ill-formed (Unicode 15, table 3-7).
-size_t DecodeUtf8(std::string_view s, size_t i, uint32_t* cp) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  if (b0 < 0x80) {
-    *cp = b0;
-    return 1;
-  }
-  size_t len;
-  uint32_t min;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    len = 2;
-    *cp = b0 & 0x1F;
-    min = 0x80;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    len = 3;
-    *cp = b0 & 0x0F;
-    min = 0x800;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    len = 4;
-    *cp = b0 & 0x07;
-    min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (s.size() - i < len) return 0;
-  for (size_t k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) return 0;
-    *cp = (*cp << 6) | (b & 0x3F);
-  }
-  if (*cp < min || *cp > 0x10FFFF || (*cp >= 0xD800 && *cp <= 0xDFFF)) return 0;
-  return len;
-}
-
 bool IsControl(uint32_t cp) { return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F); }
+
+bool EqualsIgnoringAsciiCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i], y = b[i];
+    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
+    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
+    if (x != y) return false;
+  }
+  return true;
+}
 
 }  // namespace
 
-Status ValidateStringValue(std::string_view utf8, size_t max_bytes) {
+bool IsForbiddenFormatChar(uint32_t cp) {
+  return cp == 0x2028 || cp == 0x2029 || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+std::string CamelAlias(std::string_view name) {
+  std::string out;
+  out.reserve(name.size());
+  for (size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    if (c == '_' && i + 1 < name.size() && ((name[i + 1] >= 'a' && name[i + 1] <= 'z') || (name[i + 1] >= '0' && name[i + 1] <= '9'))) {
+      const char n = name[++i];
+      out.push_back(n >= 'a' && n <= 'z' ? static_cast<char>(n - 'a' + 'A') : n);
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+Status ValidateStringValue(std::string_view utf8, size_t max_bytes, uint32_t* bad_cp) {
   if (utf8.empty()) return Status::kEmpty;
   if (utf8.size() > max_bytes) return Status::kTooLong;
-  for (size_t i = 0; i < utf8.size();) {
-    uint32_t cp = 0;
-    const size_t n = DecodeUtf8(utf8, i, &cp);
-    if (n == 0) return Status::kInvalidUtf8;
-    if (IsControl(cp)) return Status::kControlChar;
-    i += n;
+  const auto* p = reinterpret_cast<const unsigned char*>(utf8.data());
+  const size_t n = utf8.size();
+  for (size_t i = 0; i < n;) {
+    const unsigned char b = p[i];
+    if (b >= 0x20 && b < 0x7F) {  // printable ASCII: the usual ids and names
+      ++i;
+      continue;
+    }
+    const Utf8Seq seq = NextUtf8(p + i, n - i);
+    if (!seq.ok) return Status::kInvalidUtf8;
+    if (IsControl(seq.cp) || IsForbiddenFormatChar(seq.cp)) {
+      if (bad_cp != nullptr) *bad_cp = seq.cp;
+      return IsControl(seq.cp) ? Status::kControlChar : Status::kForbiddenChar;
+    }
+    i += seq.len;
   }
   return Status::kOk;
 }
 
 bool IsWellFormedUtf8(std::string_view utf8) {
+  const auto* p = reinterpret_cast<const unsigned char*>(utf8.data());
   for (size_t i = 0; i < utf8.size();) {
-    uint32_t cp = 0;
-    const size_t n = DecodeUtf8(utf8, i, &cp);
-    if (n == 0) return false;
-    i += n;
+    const Utf8Seq seq = NextUtf8(p + i, utf8.size() - i);
+    if (!seq.ok) return false;
+    i += seq.len;
   }
   return true;
 }
@@ -77,10 +83,10 @@ bool IsValidFieldName(std::string_view name) {
 }
 
 FieldRegistry::FieldRegistry() {
-  fields_.push_back({"session_id", FieldType::kString, 0, 0, true});
-  fields_.push_back({"request_id", FieldType::kString, 0, 0, true});
-  fields_.push_back({"model_id", FieldType::kString, 0, 0, true});
-  fields_.push_back({"sampling_iteration", FieldType::kInteger, 0, 2147483647, true});
+  fields_.push_back({"session_id", "sessionId", FieldType::kString, 0, 0, true});
+  fields_.push_back({"request_id", "requestId", FieldType::kString, 0, 0, true});
+  fields_.push_back({"model_id", "modelId", FieldType::kString, 0, 0, true});
+  fields_.push_back({"sampling_iteration", "samplingIteration", FieldType::kInteger, 0, 2147483647, true});
 }
 
 int FieldRegistry::Find(std::string_view name) const {
@@ -103,8 +109,15 @@ Status FieldRegistry::Define(std::string_view name, FieldType type, int* index_o
     *index_out = existing;
     return Status::kOk;
   }
+  for (const char* key : kLogKeys) {
+    if (name == key) return Status::kReservedName;
+  }
+  const std::string alias = CamelAlias(name);
+  for (const FieldSpec& f : fields_) {
+    if (EqualsIgnoringAsciiCase(f.alias, alias) || EqualsIgnoringAsciiCase(f.name, alias)) return Status::kAliasClash;
+  }
   if (fields_.size() >= kMaxFields) return Status::kTooManyFields;
-  FieldSpec spec{std::string(name), type, 0, 0, false};
+  FieldSpec spec{std::string(name), alias, type, 0, 0, false};
   if (type == FieldType::kInteger) {
     spec.min = -kMaxSafeInteger;
     spec.max = kMaxSafeInteger;

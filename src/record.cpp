@@ -1,12 +1,15 @@
 #include "record.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 #include <utility>
 
+#include "json_string.h"
 #include "sha256.h"
+#include "utf8.h"
 
 namespace mellea {
 
@@ -16,53 +19,12 @@ using Json = nlohmann::ordered_json;
 
 constexpr char kReplacement[] = "\xEF\xBF\xBD";  // U+FFFD
 
-struct Utf8Seq {
-  size_t len;  // bytes consumed
-  bool ok;
-  uint32_t cp;
-};
-
-// One UTF-8 sequence at p (n >= 1). Ill-formed input consumes one maximal
-// subpart (Unicode 15, 3.9), or a whole WTF-8 surrogate: JS hands us those
-// for lone surrogates, and one U+FFFD each is what the JS string would show.
-Utf8Seq NextSeq(const unsigned char* p, size_t n) {
-  const unsigned char b0 = p[0];
-  if (b0 < 0x80) return {1, true, b0};
-  size_t need;
-  uint32_t cp;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    need = 1;
-    cp = b0 & 0x1F;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    need = 2;
-    cp = b0 & 0x0F;
-    if (b0 == 0xE0) lo = 0xA0;
-    if (b0 == 0xED) hi = 0x9F;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    need = 3;
-    cp = b0 & 0x07;
-    if (b0 == 0xF0) lo = 0x90;
-    if (b0 == 0xF4) hi = 0x8F;
-  } else {
-    return {1, false, 0};
-  }
-  if (b0 == 0xED && n >= 3 && (p[1] & 0xE0) == 0xA0 && (p[2] & 0xC0) == 0x80) return {3, false, 0};
-  for (size_t k = 1; k <= need; ++k) {
-    if (k >= n) return {k, false, 0};
-    const unsigned char b = p[k];
-    if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) return {k, false, 0};
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  return {need + 1, true, cp};
-}
-
 std::string ToWellFormed(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   for (size_t i = 0; i < s.size();) {
-    const Utf8Seq seq = NextSeq(p + i, s.size() - i);
+    const Utf8Seq seq = NextUtf8(p + i, s.size() - i);
     if (seq.ok) {
       out.append(s.data() + i, seq.len);
     } else {
@@ -220,41 +182,32 @@ Json ParseExtra(std::string_view raw) {
   return fallback;
 }
 
-// Gathers small writes: a message full of escapes then costs one string
-// append per kilobyte, not several per byte (std::string's members are
-// calls, not inlined, in the -Oz wasm build).
-class Sink {
- public:
-  explicit Sink(std::string* out) : out_(out) {}
-  ~Sink() { Flush(); }
-  Sink(const Sink&) = delete;
-  Sink& operator=(const Sink&) = delete;
-
-  char* Room(size_t k) {  // k <= sizeof(buf_); Commit() what was written
-    if (n_ + k > sizeof(buf_)) Flush();
-    return buf_ + n_;
-  }
-  void Commit(size_t k) { n_ += k; }
-  void Copy(const char* p, size_t len) {
-    if (len == 0) return;  // p may be null then
-    if (len > sizeof(buf_) / 4) {
-      Flush();
-      out_->append(p, len);
-      return;
+// Numbers, booleans and null of the caller's extra JSON. nlohmann parses
+// them; writing them is ours, so no nlohmann serializer is used anywhere.
+void AppendJsonScalar(const Json& v, std::string* out) {
+  char buf[32];
+  if (const auto* b = v.get_ptr<const Json::boolean_t*>()) {
+    out->append(*b ? "true" : "false");
+  } else if (const auto* i = v.get_ptr<const Json::number_integer_t*>()) {
+    const auto r = std::to_chars(buf, buf + sizeof(buf), *i);
+    out->append(buf, static_cast<size_t>(r.ptr - buf));
+  } else if (const auto* u = v.get_ptr<const Json::number_unsigned_t*>()) {
+    const auto r = std::to_chars(buf, buf + sizeof(buf), *u);
+    out->append(buf, static_cast<size_t>(r.ptr - buf));
+  } else if (const auto* f = v.get_ptr<const Json::number_float_t*>()) {
+    // Shortest text that reads back the same double, as JSON.stringify
+    // writes it. nlohmann's number formatter (Grisu2), because Emscripten's
+    // libc++ has no floating-point std::to_chars; its serializer is not used.
+    if (*f != *f || *f - *f != 0) {
+      out->append("null");
+    } else {
+      char* end = nlohmann::detail::to_chars(buf, buf + sizeof(buf) - 1, *f);
+      out->append(buf, static_cast<size_t>(end - buf));
     }
-    std::memcpy(Room(len), p, len);
-    n_ += len;
+  } else {
+    out->append("null");
   }
-
- private:
-  void Flush() {
-    out_->append(buf_, n_);
-    n_ = 0;
-  }
-  std::string* out_;
-  char buf_[1024];
-  size_t n_ = 0;
-};
+}
 
 void AppendJsonValue(const Json& v, std::string* out) {
   if (const auto* s = v.get_ptr<const Json::string_t*>()) {
@@ -278,7 +231,7 @@ void AppendJsonValue(const Json& v, std::string* out) {
     }
     out->push_back(']');
   } else {
-    out->append(v.dump(-1, ' ', false, Json::error_handler_t::replace));  // scalars only
+    AppendJsonScalar(v, out);
   }
 }
 
@@ -286,39 +239,22 @@ std::string ValueText(const FieldValue& v) {
   switch (v.type) {
     case FieldType::kString:
       return v.text;
-    case FieldType::kInteger:
-      return std::to_string(v.integer);
+    case FieldType::kInteger: {
+      char digits[24];
+      const auto r = std::to_chars(digits, digits + sizeof(digits), v.integer);
+      return std::string(digits, static_cast<size_t>(r.ptr - digits));
+    }
     case FieldType::kBoolean:
       return v.integer != 0 ? "true" : "false";
   }
   return std::string();
 }
 
-// Every line of a scope hashes the same values again, and SHA-256 costs
-// microseconds in wasm: remember the last few short ones. The core
-// is single-threaded.
+// No cache of plaintext values here: the JS layer keeps one fragment per
+// scope and redaction, so a scope's values are hashed once, not per line.
 void AppendHashed(std::string_view text, std::string* out) {
-  struct Entry {
-    std::string text, hex;
-  };
-  static Entry cache[8];
-  static size_t next = 0;
   out->push_back('"');
-  if (text.size() > 1024) {
-    out->append(Sha256Hex(text, kRedactedHexChars));
-  } else {
-    Entry* hit = nullptr;
-    for (Entry& e : cache) {
-      if (!e.hex.empty() && e.text == text) hit = &e;
-    }
-    if (hit == nullptr) {
-      hit = &cache[next];
-      next = (next + 1) % 8;
-      hit->text.assign(text);
-      hit->hex = Sha256Hex(text, kRedactedHexChars);
-    }
-    out->append(hit->hex);
-  }
+  out->append(Sha256Hex(text, kRedactedHexChars));
   out->push_back('"');
 }
 
@@ -333,9 +269,12 @@ void AppendScopeField(const std::string& name, const FieldValue& v, Redaction mo
     case FieldType::kString:
       AppendJsonString(v.text, out);
       break;
-    case FieldType::kInteger:
-      out->append(std::to_string(v.integer));
+    case FieldType::kInteger: {
+      char digits[24];
+      const auto r = std::to_chars(digits, digits + sizeof(digits), v.integer);
+      out->append(digits, static_cast<size_t>(r.ptr - digits));
       break;
+    }
     case FieldType::kBoolean:
       out->append(v.integer != 0 ? "true" : "false");
       break;
@@ -360,59 +299,6 @@ uint32_t ReadU32(const uint8_t* p) {
 }
 
 }  // namespace
-
-void AppendJsonString(std::string_view s, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  Sink sink(out);
-  sink.Copy("\"", 1);
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  size_t run = 0;  // start of bytes copied verbatim
-  for (size_t i = 0; i < s.size();) {
-    const unsigned char b = p[i];
-    if (b >= 0x20 && b < 0x7F && b != '"' && b != '\\') {
-      ++i;
-      continue;
-    }
-    const Utf8Seq seq = NextSeq(p + i, s.size() - i);
-    const uint32_t cp = seq.cp;
-    if (seq.ok && cp >= 0xA0 && cp != 0x2028 && cp != 0x2029) {
-      i += seq.len;
-      continue;
-    }
-    sink.Copy(s.data() + run, i - run);
-    char* w = sink.Room(6);
-    size_t k = 2;
-    w[0] = '\\';
-    if (!seq.ok) {
-      std::memcpy(w, kReplacement, 3);
-      k = 3;
-    } else if (cp == '"' || cp == '\\') {
-      w[1] = static_cast<char>(cp);
-    } else if (cp == '\n') {
-      w[1] = 'n';
-    } else if (cp == '\r') {
-      w[1] = 'r';
-    } else if (cp == '\t') {
-      w[1] = 't';
-    } else if (cp == '\b') {
-      w[1] = 'b';
-    } else if (cp == '\f') {
-      w[1] = 'f';
-    } else {  // other C0, DEL, C1, U+2028, U+2029
-      w[1] = 'u';
-      w[2] = kHex[cp >> 12];
-      w[3] = kHex[(cp >> 8) & 0xF];
-      w[4] = kHex[(cp >> 4) & 0xF];
-      w[5] = kHex[cp & 0xF];
-      k = 6;
-    }
-    sink.Commit(k);
-    i += seq.len;
-    run = i;
-  }
-  sink.Copy(s.data() + run, s.size() - run);
-  sink.Copy("\"", 1);
-}
 
 Status DecodeRecordInput(const uint8_t* data, size_t len, RecordInput* out) {
   if (data == nullptr || len < kRecordHeaderBytes) return Status::kMalformed;
@@ -439,7 +325,7 @@ Status FormatRecord(const FieldRegistry& registry, const std::vector<FieldValue>
   if (s != Status::kOk) return s;
   const size_t input_bytes = in.timestamp.size() + in.level.size() + in.message.size() +
                              in.exception.size() + in.extra.size();
-  if (input_bytes > kMaxRecordInputBytes) return Status::kTooLong;
+  if (input_bytes > kInputBytes) return Status::kTooLong;
 
   const bool has_exception = !in.exception.empty();
   auto reserved = [has_exception](std::string_view key) {
@@ -514,7 +400,7 @@ namespace {
 Status LookupScope(Core& core, uint64_t handle, const std::vector<FieldValue>** scope) {
   *scope = nullptr;
   if (handle == 0) return Status::kOk;
-  *scope = core.store().Values(handle);
+  *scope = core.ValuesOf(handle);
   return *scope == nullptr ? Status::kStaleHandle : Status::kOk;
 }
 
@@ -528,12 +414,11 @@ Status FormatRecordIo(Core& core, uint64_t handle, size_t in_len, size_t* out_le
   RecordInput in;
   s = DecodeRecordInput(core.data(), in_len, &in);
   if (s != Status::kOk) return s;
-  // Built apart from the I/O buffer: the inputs live there, and Reserve()
-  // may move it.
-  std::string line;
+  std::string& line = core.scratch_out();
+  line.clear();
   s = FormatRecord(core.registry(), scope, in, &line);
   if (s != Status::kOk) return s;
-  return core.WriteOut(line.data(), line.size(), out_len);
+  return core.FinishOut(out_len);
 }
 
 Status ScopeFragmentIo(Core& core, uint64_t handle, size_t redaction_len, size_t* out_len) {
@@ -542,10 +427,11 @@ Status ScopeFragmentIo(Core& core, uint64_t handle, size_t redaction_len, size_t
   if (s != Status::kOk) return s;
   if (redaction_len > core.io_capacity()) return Status::kMalformed;
   const std::string_view redaction(reinterpret_cast<const char*>(core.data()), redaction_len);
-  std::string fragment;
+  std::string& fragment = core.scratch_out();
+  fragment.clear();
   s = ScopeFragment(core.registry(), scope, redaction, &fragment);
   if (s != Status::kOk) return s;
-  return core.WriteOut(fragment.data(), fragment.size(), out_len);
+  return core.FinishOut(out_len);
 }
 
 }  // namespace mellea

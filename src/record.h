@@ -5,9 +5,8 @@
 //   ill-formed UTF-8 becomes U+FFFD, one per maximal subpart as TextDecoder
 //   does, except that a WTF-8 surrogate (ED A0..BF 80..BF) becomes a single
 //   U+FFFD as String.prototype.toWellFormed() would.
-// - Strings are escaped like nlohmann's dump, and additionally DEL, C1 and
-//   U+2028/U+2029 as \u00XX / \u20XX, so the line never holds a raw line
-//   break or terminal control character.
+// - Strings are written by the core's one JSON string writer
+//   (src/json_string.h): the same bytes as scope JSON and fragments.
 // - The record's own keys win: timestamp, level, message always, exception
 //   when one is given. Among the rest, caller fields (extra) win over scope
 //   fields: a key is written once, at the extra's position.
@@ -30,6 +29,7 @@
 
 #include "core.h"
 #include "fields.h"
+#include "json_string.h"
 #include "scope_store.h"
 #include "status.h"
 
@@ -39,9 +39,8 @@ enum class Redaction : uint8_t { kNone = 0, kHash = 1, kOmit = 2 };
 
 constexpr size_t kRedactedHexChars = 16;
 constexpr size_t kMaxExtraDepth = 64;  // bounds the writer's recursion in the 64 KiB wasm stack
-// Inputs above this are refused with kTooLong, so the worst-case output
-// (6 bytes per input byte) still fits kMaxIoBytes.
-constexpr size_t kMaxRecordInputBytes = size_t{32} << 20;
+// Record texts above kInputBytes in all are refused with kTooLong; the JS
+// layer cuts them with a visible marker before they are copied.
 
 struct RecordInput {
   std::string_view timestamp;
@@ -68,8 +67,6 @@ Status FormatRecord(const FieldRegistry& registry, const std::vector<FieldValue>
 Status ScopeFragment(const FieldRegistry& registry, const std::vector<FieldValue>* scope,
                      std::string_view redaction, std::string* out);
 
-// Appends s as a JSON string literal under the rules above.
-void AppendJsonString(std::string_view s, std::string* out);
 
 // Core entry points, one boundary crossing each. Input at core.data(),
 // output (the line, or the fragment) written there; handle 0 = no scope.

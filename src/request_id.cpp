@@ -3,29 +3,47 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstring>
 
 namespace mellea {
 
+namespace {
+
+// Random bytes are drawn 256 at a time (16 ids), the most getentropy gives in
+// one call: one call into the host per 16 ids instead of one per id. Bytes
+// handed out are wiped from the pool, never given twice, never kept.
+struct EntropyPool {
+  uint8_t bytes[256];
+  size_t used = sizeof(bytes);
+};
+
+bool TakeRandom(uint8_t* out, size_t n) {
+  static EntropyPool pool;
+  if (pool.used + n > sizeof(pool.bytes)) {
+    if (getentropy(pool.bytes, sizeof(pool.bytes)) != 0) return false;
+    pool.used = 0;
+  }
+  std::memcpy(out, pool.bytes + pool.used, n);
+  std::memset(pool.bytes + pool.used, 0, n);
+  pool.used += n;
+  return true;
+}
+
+}  // namespace
+
 bool GenerateRequestIds(char* out, size_t count) {
   static const char kHex[] = "0123456789abcdef";
-  // getentropy gives at most 256 bytes a call; Emscripten maps it to
-  // crypto.getRandomValues (browser) or crypto.randomFillSync (Node).
-  uint8_t bytes[256];
-  size_t done = 0;
-  while (done < count) {
-    const size_t batch = (count - done) < 16 ? (count - done) : 16;
-    if (getentropy(bytes, batch * 16) != 0) return false;
-    for (size_t k = 0; k < batch; ++k) {
-      uint8_t* b = bytes + k * 16;
-      b[6] = static_cast<uint8_t>((b[6] & 0x0F) | 0x40);  // version 4
-      b[8] = static_cast<uint8_t>((b[8] & 0x3F) | 0x80);  // RFC 4122 variant
-      char* o = out + (done + k) * kRequestIdChars;
-      for (size_t i = 0; i < 16; ++i) {
-        o[2 * i] = kHex[b[i] >> 4];
-        o[2 * i + 1] = kHex[b[i] & 0x0F];
-      }
+  for (size_t k = 0; k < count; ++k) {
+    uint8_t b[16];
+    if (!TakeRandom(b, sizeof(b))) return false;
+    b[6] = static_cast<uint8_t>((b[6] & 0x0F) | 0x40);  // version 4
+    b[8] = static_cast<uint8_t>((b[8] & 0x3F) | 0x80);  // RFC 4122 variant
+    char* o = out + k * kRequestIdChars;
+    for (size_t i = 0; i < 16; ++i) {
+      o[2 * i] = kHex[b[i] >> 4];
+      o[2 * i + 1] = kHex[b[i] & 0x0F];
     }
-    done += batch;
+    std::memset(b, 0, sizeof(b));
   }
   return true;
 }

@@ -1,6 +1,10 @@
 #include "scope_store.h"
 
 #include <charconv>
+#include <cstring>
+
+#include "json_string.h"
+#include "request_id.h"
 
 namespace mellea {
 
@@ -9,25 +13,34 @@ namespace {
 constexpr uint64_t kIndexBits = 16;
 constexpr uint64_t kIndexMask = (uint64_t{1} << kIndexBits) - 1;
 constexpr uint64_t kMaxGeneration = (uint64_t{1} << 37) - 1;
+constexpr size_t kEntryHeader = 6;
+// Entries of one child are at most a parent's (kMaxScopeBytes) plus the
+// changes (the caller's transfer area) plus generated ids; its JSON at most
+// twice the payload bytes plus names. See Build.
+constexpr size_t kScratchBytes = 3 * kMaxScopeBytes + 64 * 128;
+static_assert(kSlotCount <= (size_t{1} << kIndexBits), "slot index must fit the handle");
 
 uint32_t ReadU32(const uint8_t* p) {
   return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) |
          (static_cast<uint32_t>(p[2]) << 16) | (static_cast<uint32_t>(p[3]) << 24);
 }
 
-Status ParseValue(const FieldRegistry& registry, size_t index, uint8_t type, std::string_view payload,
-                  size_t max_bytes, FieldValue* out) {
+void WriteU32(uint8_t* p, uint32_t v) {
+  for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
+}
+
+Status CheckChange(const FieldRegistry& registry, size_t index, uint8_t kind, std::string_view payload,
+                   size_t max_bytes, uint32_t* bad_cp) {
   const FieldSpec& spec = registry.at(index);
-  if (static_cast<uint8_t>(spec.type) != type) return Status::kWrongType;
-  out->set = true;
-  out->type = spec.type;
+  if (kind == kChangeUnset) return payload.empty() ? Status::kOk : Status::kMalformed;
+  if (kind == kChangeFreshRequestId) {
+    if (spec.type != FieldType::kString) return Status::kWrongType;
+    return payload.empty() ? Status::kOk : Status::kMalformed;
+  }
+  if (static_cast<uint8_t>(spec.type) != kind) return Status::kWrongType;
   switch (spec.type) {
-    case FieldType::kString: {
-      const Status s = ValidateStringValue(payload, max_bytes);
-      if (s != Status::kOk) return s;
-      out->text.assign(payload.data(), payload.size());
-      return Status::kOk;
-    }
+    case FieldType::kString:
+      return ValidateStringValue(payload, max_bytes, bad_cp);
     case FieldType::kInteger: {
       int64_t v = 0;
       const char* first = payload.data();
@@ -35,120 +48,198 @@ Status ParseValue(const FieldRegistry& registry, size_t index, uint8_t type, std
       if (payload.empty() || payload.size() > 20) return Status::kMalformed;
       auto [ptr, ec] = std::from_chars(first, last, v);
       if (ec != std::errc() || ptr != last) return Status::kMalformed;
-      const Status s = registry.ValidateInteger(index, v);
-      if (s != Status::kOk) return s;
-      out->integer = v;
-      return Status::kOk;
+      return registry.ValidateInteger(index, v);
     }
     case FieldType::kBoolean:
-      if (payload == "1") {
-        out->integer = 1;
-      } else if (payload == "0") {
-        out->integer = 0;
-      } else {
-        return Status::kMalformed;
-      }
-      return Status::kOk;
+      return payload == "1" || payload == "0" ? Status::kOk : Status::kMalformed;
   }
   return Status::kMalformed;
 }
 
 }  // namespace
 
-void AppendScopeJson(const FieldRegistry& registry, const std::vector<FieldValue>& values, JsonWriter* w) {
-  w->Raw("{");
-  bool first = true;
-  for (size_t i = 0; i < values.size(); ++i) {
-    const FieldValue& v = values[i];
-    if (!v.set) continue;
-    w->Raw(first ? "\"" : ",\"");
-    first = false;
-    w->Raw(registry.at(i).name);  // names match ^[a-z][a-z0-9_]*$: nothing to escape
-    w->Raw("\":");
-    switch (v.type) {
-      case FieldType::kString:
-        w->String(v.text);
-        break;
-      case FieldType::kInteger:
-        w->Integer(v.integer);
-        break;
-      case FieldType::kBoolean:
-        w->Boolean(v.integer != 0);
-        break;
-    }
-  }
-  w->Raw("}");
-}
+ScopeStore::ScopeStore(const FieldRegistry& registry)
+    : registry_(registry),
+      arena_(new uint8_t[kStoreBytes]),
+      slots_(new Slot[kSlotCount]),
+      scratch_(new uint8_t[kScratchBytes]) {}
 
-std::string ScopeJson(const FieldRegistry& registry, const std::vector<FieldValue>& values) {
-  JsonWriter w;
-  AppendScopeJson(registry, values, &w);
-  return std::move(w.out());
-}
-
-ScopeStore::ScopeStore(const FieldRegistry& registry, size_t capacity) : registry_(registry) {
-  if (capacity < 1) capacity = 1;
-  if (capacity > kMaxCapacity) capacity = kMaxCapacity;
-  slots_.resize(capacity);
-}
-
-size_t ScopeStore::TakeSlot() {
-  if (!free_.empty()) {
-    const size_t index = free_.back();
-    free_.pop_back();
-    return index;
-  }
-  // Reuse a slot round-robin. Unused slots come first because the table is
-  // filled in index order before the clock ever wraps.
-  const size_t index = clock_;
-  clock_ = (clock_ + 1) % slots_.size();
+void ScopeStore::Evict(size_t index) {
   Slot& slot = slots_[index];
   if (slot.live) {
     slot.live = false;
     --live_;
     slot.generation = slot.generation == kMaxGeneration ? 1 : slot.generation + 1;
   }
-  return index;
+  if (slot.holds) {
+    slot.holds = false;
+    used_ -= slot.entries_len + slot.json_len;
+    --holding_;
+  }
 }
 
-Status ScopeStore::Create(const uint8_t* data, size_t len, uint64_t* handle_out, int* bad_field,
-                          size_t max_value_bytes) {
-  *bad_field = -1;
+bool ScopeStore::Allocate(size_t size, size_t* slot_index, uint32_t* offset) {
+  if (size > kStoreBytes) return false;
+  // The ring of slots is the ring of bytes: slot next_ gets the bytes after
+  // the newest scope; the oldest scopes give way, in order.
+  if (holding_ == kSlotCount) {
+    Evict(oldest_);
+    oldest_ = (oldest_ + 1) % kSlotCount;
+  }
+  for (;;) {
+    if (holding_ == 0) {
+      head_ = 0;
+      oldest_ = next_;
+      break;
+    }
+    const size_t tail = slots_[oldest_].offset;
+    if (head_ > tail) {  // bytes held in [tail, head_)
+      if (kStoreBytes - head_ >= size) break;
+      if (tail >= size) {
+        head_ = 0;  // wrap: the bytes after head_ stay unused this round
+        break;
+      }
+    } else if (tail - head_ >= size) {  // held in [tail, end) and [0, head_)
+      break;
+    }
+    Evict(oldest_);
+    oldest_ = (oldest_ + 1) % kSlotCount;
+  }
+  *slot_index = next_;
+  *offset = static_cast<uint32_t>(head_);
+  next_ = (next_ + 1) % kSlotCount;
+  head_ += size;
+  return true;
+}
+
+Status ScopeStore::Build(const uint8_t* parent, size_t parent_len, const uint8_t* changes, size_t len,
+                         size_t max_bytes, CreateResult* out, size_t* entries_out) {
+  const size_t nfields = registry_.size();
+  const uint8_t* change_at[kMaxFields] = {};
+  const uint8_t* parent_at[kMaxFields] = {};
+  uint64_t seen = 0;
+  for (size_t pos = 0; pos < len;) {
+    if (len - pos < kEntryHeader) return Status::kMalformed;
+    const size_t index = changes[pos];
+    const uint8_t kind = changes[pos + 1];
+    const size_t plen = ReadU32(changes + pos + 2);
+    if (plen > len - pos - kEntryHeader) return Status::kMalformed;
+    if (index >= nfields) return Status::kUnknownField;
+    out->bad_field = static_cast<int>(index);
+    if (seen >> index & 1) return Status::kDuplicateField;
+    seen |= uint64_t{1} << index;
+    const std::string_view payload(reinterpret_cast<const char*>(changes + pos + kEntryHeader), plen);
+    const Status s = CheckChange(registry_, index, kind, payload, max_bytes, &out->bad_cp);
+    if (s != Status::kOk) return s;
+    change_at[index] = changes + pos;
+    pos += kEntryHeader + plen;
+  }
+  out->bad_field = -1;
+  for (size_t pos = 0; pos + kEntryHeader <= parent_len;) {
+    const size_t index = parent[pos];
+    if (index < nfields) parent_at[index] = parent + pos;
+    pos += kEntryHeader + ReadU32(parent + pos + 2);
+  }
+  // Entries, in field order.
+  uint8_t* w = scratch_.get();
+  for (size_t i = 0; i < nfields; ++i) {
+    const uint8_t* e = change_at[i] != nullptr ? change_at[i] : parent_at[i];
+    if (e == nullptr || e[1] == kChangeUnset) continue;
+    if (e[1] == kChangeFreshRequestId) {
+      size_t n = kRequestIdChars < max_bytes ? kRequestIdChars : max_bytes;
+      if (!GenerateRequestIds(out->request_id, 1)) return Status::kNoMemory;
+      w[0] = static_cast<uint8_t>(i);
+      w[1] = static_cast<uint8_t>(FieldType::kString);
+      WriteU32(w + 2, static_cast<uint32_t>(n));
+      std::memcpy(w + kEntryHeader, out->request_id, n);
+      w += kEntryHeader + n;
+      continue;
+    }
+    const size_t n = kEntryHeader + ReadU32(e + 2);
+    std::memcpy(w, e, n);
+    w += n;
+  }
+  const size_t entries_len = static_cast<size_t>(w - scratch_.get());
+  if (entries_len > kMaxScopeBytes) return Status::kScopeTooLarge;
+  // JSON: at most 2 + per field (name + 4) + 2 * payload bytes (values hold
+  // no control characters, so only '"' and '\\' double).
+  char* j = reinterpret_cast<char*>(w);
+  char* json = j;
+  *j++ = '{';
+  for (const uint8_t* e = scratch_.get(); e < w;) {
+    const size_t plen = ReadU32(e + 2);
+    const std::string& name = registry_.at(e[0]).name;  // [a-z0-9_]: nothing to escape
+    if (j != json + 1) *j++ = ',';
+    *j++ = '"';
+    std::memcpy(j, name.data(), name.size());
+    j += name.size();
+    *j++ = '"';
+    *j++ = ':';
+    const char* payload = reinterpret_cast<const char*>(e + kEntryHeader);
+    switch (static_cast<FieldType>(e[1])) {
+      case FieldType::kString:
+        j += WriteJsonString(std::string_view(payload, plen), j);
+        break;
+      case FieldType::kInteger:
+        std::memcpy(j, payload, plen);  // canonical: from_chars accepted it
+        j += plen;
+        break;
+      case FieldType::kBoolean: {
+        const char* text = payload[0] == '1' ? "true" : "false";
+        const size_t tn = payload[0] == '1' ? 4 : 5;
+        std::memcpy(j, text, tn);
+        j += tn;
+        break;
+      }
+    }
+    e += kEntryHeader + plen;
+  }
+  *j++ = '}';
+  scratch_len_ = static_cast<size_t>(j - reinterpret_cast<char*>(scratch_.get()));
+  if (scratch_len_ > kMaxScopeBytes) return Status::kScopeTooLarge;
+  *entries_out = entries_len;
+  return Status::kOk;
+}
+
+Status ScopeStore::Create(uint64_t parent, const uint8_t* changes, size_t len, size_t max_value_bytes,
+                          CreateResult* out) {
+  out->bad_field = -1;
+  out->bad_cp = 0;
   size_t max_bytes = max_value_bytes == 0 ? registry_.max_value_bytes() : max_value_bytes;
   if (max_bytes > kMaxValueBytesLimit) max_bytes = kMaxValueBytesLimit;
-  std::vector<FieldValue> values(registry_.size());
-  size_t pos = 0;
-  while (pos < len) {
-    if (len - pos < 6) return Status::kMalformed;
-    const size_t index = data[pos];
-    const uint8_t type = data[pos + 1];
-    const size_t plen = ReadU32(data + pos + 2);
-    pos += 6;
-    if (plen > len - pos) return Status::kMalformed;
-    if (index >= registry_.size()) return Status::kUnknownField;
-    *bad_field = static_cast<int>(index);
-    if (values[index].set) return Status::kDuplicateField;
-    const std::string_view payload(reinterpret_cast<const char*>(data + pos), plen);
-    const Status s = ParseValue(registry_, index, type, payload, max_bytes, &values[index]);
-    if (s != Status::kOk) return s;
-    pos += plen;
+  const uint8_t* parent_entries = nullptr;
+  size_t parent_len = 0;
+  if (parent != 0) {
+    const Slot* p = Lookup(parent);
+    if (p == nullptr) return Status::kStaleHandle;
+    parent_entries = arena_.get() + p->offset;
+    parent_len = p->entries_len;
   }
-  *bad_field = -1;
-  const size_t index = TakeSlot();
+  // Built in scratch first: making room may evict the parent itself.
+  size_t entries_len = 0;
+  const Status s = Build(parent_entries, parent_len, changes, len, max_bytes, out, &entries_len);
+  if (s != Status::kOk) return s;
+  size_t index = 0;
+  uint32_t offset = 0;
+  if (!Allocate(scratch_len_, &index, &offset)) return Status::kNoMemory;
+  std::memcpy(arena_.get() + offset, scratch_.get(), scratch_len_);
   Slot& slot = slots_[index];
-  writer_.out().clear();
-  AppendScopeJson(registry_, values, &writer_);
-  slot.json.assign(writer_.out());
-  std::swap(slot.values, values);
+  if (slot.live || slot.holds) Evict(index);  // only after a Release, never a live scope
   slot.live = true;
+  slot.holds = true;
+  slot.offset = offset;
+  slot.entries_len = static_cast<uint32_t>(entries_len);
+  slot.json_len = static_cast<uint32_t>(scratch_len_ - entries_len);
   ++live_;
-  *handle_out = (slot.generation << kIndexBits) | index;
+  ++holding_;
+  used_ += scratch_len_;
+  out->handle = (slot.generation << kIndexBits) | index;
   return Status::kOk;
 }
 
 const ScopeStore::Slot* ScopeStore::Lookup(uint64_t handle) const {
   const uint64_t index = handle & kIndexMask;
-  if (index >= slots_.size()) return nullptr;
+  if (index >= kSlotCount) return nullptr;
   const Slot& slot = slots_[index];
   if (!slot.live || slot.generation != (handle >> kIndexBits)) return nullptr;
   return &slot;
@@ -157,36 +248,45 @@ const ScopeStore::Slot* ScopeStore::Lookup(uint64_t handle) const {
 Status ScopeStore::Json(uint64_t handle, std::string_view* out) const {
   const Slot* slot = Lookup(handle);
   if (slot == nullptr) return Status::kStaleHandle;
-  *out = slot->json;
+  *out = std::string_view(reinterpret_cast<const char*>(arena_.get() + slot->offset + slot->entries_len),
+                          slot->json_len);
   return Status::kOk;
 }
 
-Status ScopeStore::Get(uint64_t handle, size_t field, const FieldValue** out) const {
+Status ScopeStore::Values(uint64_t handle, std::vector<FieldValue>* out) const {
   const Slot* slot = Lookup(handle);
   if (slot == nullptr) return Status::kStaleHandle;
-  if (field >= registry_.size()) return Status::kUnknownField;
-  static const FieldValue kUnset;
-  *out = field < slot->values.size() ? &slot->values[field] : &kUnset;
+  out->resize(registry_.size());
+  for (FieldValue& v : *out) v.set = false;
+  const uint8_t* e = arena_.get() + slot->offset;
+  const uint8_t* end = e + slot->entries_len;
+  while (e < end) {
+    const size_t plen = ReadU32(e + 2);
+    const size_t index = e[0];
+    if (index < out->size()) {
+      FieldValue& v = (*out)[index];
+      v.set = true;
+      v.type = static_cast<FieldType>(e[1]);
+      const char* payload = reinterpret_cast<const char*>(e + kEntryHeader);
+      if (v.type == FieldType::kString) {
+        v.text.assign(payload, plen);
+      } else if (v.type == FieldType::kInteger) {
+        std::from_chars(payload, payload + plen, v.integer);
+      } else {
+        v.integer = payload[0] == '1' ? 1 : 0;
+      }
+    }
+    e += kEntryHeader + plen;
+  }
   return Status::kOk;
-}
-
-const std::vector<FieldValue>* ScopeStore::Values(uint64_t handle) const {
-  const Slot* slot = Lookup(handle);
-  return slot == nullptr ? nullptr : &slot->values;
 }
 
 Status ScopeStore::Release(uint64_t handle) {
-  const Slot* found = Lookup(handle);
-  if (found == nullptr) return Status::kStaleHandle;
-  const size_t index = handle & kIndexMask;
-  Slot& slot = slots_[index];
+  if (Lookup(handle) == nullptr) return Status::kStaleHandle;
+  Slot& slot = slots_[handle & kIndexMask];
   slot.live = false;
-  slot.values.clear();
-  slot.values.shrink_to_fit();
-  std::string().swap(slot.json);
   slot.generation = slot.generation == kMaxGeneration ? 1 : slot.generation + 1;
   --live_;
-  free_.push_back(static_cast<uint32_t>(index));
   return Status::kOk;
 }
 

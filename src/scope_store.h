@@ -1,21 +1,28 @@
-// The context store: immutable scopes in a fixed table of slots, addressed by
-// handles that carry the slot's generation. A handle whose slot was released
-// or reused reads as kStaleHandle and can never reach another scope's data.
+// The context store: every scope of the process, immutable once made, in a
+// fixed byte arena addressed by handles that carry the slot's generation. A
+// handle whose slot was reused reads as kStaleHandle and can never reach
+// another scope's data.
 //
-// The JS layer keeps every scope's fields itself and asks the store for a
-// slot only when it needs the C++ side (JSON, log records, baggage). So the
-// store is a bounded cache: when full, the oldest slot is reused, and a JS
-// scope whose slot went stale simply creates it again. That keeps memory
-// bounded without a FinalizationRegistry (250-400 ns a scope, measured).
+// Memory is bounded in bytes, not only in slots: the arena (kStoreBytes) and
+// the slot table (kSlotCount) are allocated once, when the store is made,
+// and never grow. A new scope is written after the newest one; when it does
+// not fit, the oldest scopes are evicted until it does (a ring). A scope
+// larger than kMaxScopeBytes is refused with kScopeTooLarge. JS keeps a
+// read-only mirror of each scope's values, so a scope still reachable from
+// JS whose slot was reused is simply made again from that mirror.
+//
+// Each stored scope is its entries (u8 field index, u8 type, u32 LE length,
+// payload: UTF-8 text, decimal ASCII for integers, "0"/"1" for booleans), in
+// field order, set fields only, followed by its canonical JSON.
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "fields.h"
-#include "json_writer.h"
 #include "status.h"
 
 namespace mellea {
@@ -29,55 +36,74 @@ struct FieldValue {
 
 // Handles fit in 53 bits so JS numbers carry them exactly:
 // generation (37 bits) << 16 | slot index (16 bits).
-constexpr size_t kMaxCapacity = 65536;
-constexpr size_t kDefaultCapacity = 4096;
+constexpr size_t kSlotCount = 16384;
+constexpr size_t kStoreBytes = size_t{3} << 19;       // the store's byte budget: 1.5 MiB
+constexpr size_t kMaxScopeBytes = size_t{136} << 10;  // one scope: entries + JSON
+
+// Kinds of a change entry (the u8 after the field index in Create's input).
+constexpr uint8_t kChangeUnset = 0xFF;       // the field is unset in the child
+constexpr uint8_t kChangeFreshRequestId = 0xFE;  // a request id generated here
+
+struct CreateResult {
+  uint64_t handle = 0;
+  int bad_field = -1;      // field index of the refused change, or -1
+  uint32_t bad_cp = 0;     // the refused code point (kControlChar, kForbiddenChar)
+  char request_id[32] = {};  // the id made for a kChangeFreshRequestId entry
+};
 
 class ScopeStore {
  public:
-  explicit ScopeStore(const FieldRegistry& registry, size_t capacity = kDefaultCapacity);
+  explicit ScopeStore(const FieldRegistry& registry);
 
-  // Validates every field of the encoded scope, then stores it. The encoding
-  // is a sequence of entries: u8 field index, u8 type, u32 little-endian
-  // payload length, payload (UTF-8 text; decimal ASCII for integers; "0" or
-  // "1" for booleans). On failure nothing is stored and *bad_field names the
-  // offending field index (or -1).
-  // max_value_bytes is the string limit the values were accepted under
-  // (0: the registry's current limit), so that lowering the limit later does
-  // not make scopes made before unusable; it never exceeds kMaxValueBytesLimit.
-  Status Create(const uint8_t* data, size_t len, uint64_t* handle_out, int* bad_field,
-                size_t max_value_bytes = 0);
+  // Makes the child of `parent` (0: the empty root) with `changes` applied:
+  // a sequence of entries as stored (u8 field index, u8 kind, u32 LE length,
+  // payload), where kind is the field's type, kChangeUnset (length 0) or
+  // kChangeFreshRequestId (length 0, string fields). Every change is
+  // validated (string limit: max_value_bytes, 0 = the registry's) before
+  // anything is stored; one field given twice is kDuplicateField. Inherited
+  // values are copied, not checked again.
+  Status Create(uint64_t parent, const uint8_t* changes, size_t len, size_t max_value_bytes,
+                CreateResult* out);
 
-  // Canonical JSON object of the scope's set fields, in registry order.
+  // Canonical JSON of the scope's set fields, in registry order. The view
+  // is valid until the next Create.
   Status Json(uint64_t handle, std::string_view* out) const;
-  Status Get(uint64_t handle, size_t field, const FieldValue** out) const;
-  const std::vector<FieldValue>* Values(uint64_t handle) const;
-
+  // The scope's values by field index (resized to the registry).
+  Status Values(uint64_t handle, std::vector<FieldValue>* out) const;
+  // Frees the slot now (its bytes are reused when the ring reaches them).
   Status Release(uint64_t handle);
 
   size_t live() const { return live_; }
-  size_t capacity() const { return slots_.size(); }
+  size_t bytes_used() const { return used_; }
 
  private:
   struct Slot {
     uint64_t generation = 1;
     bool live = false;
-    std::vector<FieldValue> values;
-    std::string json;
+    bool holds = false;  // occupies arena bytes (until evicted)
+    uint32_t offset = 0;
+    uint32_t entries_len = 0;
+    uint32_t json_len = 0;
   };
   const Slot* Lookup(uint64_t handle) const;
-  size_t TakeSlot();
+  // Room for `size` bytes after the newest scope, evicting the oldest; the
+  // returned slot index is the ring's next one.
+  bool Allocate(size_t size, size_t* slot_index, uint32_t* offset);
+  void Evict(size_t index);
+  Status Build(const uint8_t* parent, size_t parent_len, const uint8_t* changes, size_t len,
+               size_t max_bytes, CreateResult* out, size_t* entries_len);
 
   const FieldRegistry& registry_;
-  std::vector<Slot> slots_;
-  std::vector<uint32_t> free_;
-  std::vector<FieldValue> scratch_;
-  JsonWriter writer_;
-  size_t clock_ = 0;
+  std::unique_ptr<uint8_t[]> arena_;
+  std::unique_ptr<Slot[]> slots_;
+  std::unique_ptr<uint8_t[]> scratch_;  // the child being built (kMaxScopeBytes)
+  size_t scratch_len_ = 0;
+  size_t next_ = 0;    // next slot of the ring
+  size_t oldest_ = 0;  // oldest slot holding bytes (== next_ when none)
+  size_t holding_ = 0; // slots holding bytes
+  size_t head_ = 0;    // arena offset after the newest scope
+  size_t used_ = 0;    // arena bytes held
   size_t live_ = 0;
 };
-
-// Serializes values (registry order, set ones only) as one JSON object.
-std::string ScopeJson(const FieldRegistry& registry, const std::vector<FieldValue>& values);
-void AppendScopeJson(const FieldRegistry& registry, const std::vector<FieldValue>& values, JsonWriter* w);
 
 }  // namespace mellea

@@ -1,6 +1,7 @@
 // Status codes shared by every function of the core. They cross the wasm
 // boundary as plain integers and become named JS errors in js/core/boundary.js;
-// the numbers are part of that boundary, so never renumber them.
+// the numbers are part of that boundary, so never renumber them
+// (tests/constants.test.mjs fails when js/core/status.js disagrees).
 #pragma once
 #include <cstdint>
 
@@ -23,7 +24,12 @@ enum class Status : int32_t {
   kDuplicateField = 13, // one field given twice in one scope
   kTooManyFields = 14,  // registry full
   kInvalidOption = 15,  // configure() value out of range
-  kNoMemory = 16,       // the wasm heap could not grow
+  kNoMemory = 16,       // the store or an output area has no room
+  kForbiddenChar = 17,  // U+2028, U+2029 or a bidi control (U+202A-U+202E, U+2066-U+2069)
+  kScopeTooLarge = 18,  // the scope's values and JSON exceed kMaxScopeBytes
+  kAliasClash = 19,     // defined field whose alias equals another's ignoring case
+  kReservedName = 20,   // defined field named like a key logging writes itself
+  kTooLarge = 21,       // input larger than the transfer area
 };
 
 constexpr int32_t to_int(Status s) { return static_cast<int32_t>(s); }

@@ -1,10 +1,14 @@
-// The whole C++/JS boundary. Only integers cross: inputs and outputs travel
-// as bytes in the core's I/O buffer (js/core/boundary.js writes and reads
-// them), results are a value or a negated Status. No exception can cross:
-// the core is built with -fno-exceptions.
+// The whole C++/JS boundary, and the only file that knows Emscripten. Only
+// integers (and handles as doubles) cross: inputs travel as bytes in the
+// core's fixed input area, outputs come back as (pointer, length) in the
+// fixed result area, failures as a negated Status. Nothing moves under JS:
+// the module is linked without memory growth (see CMakeLists.txt), and both
+// areas are allocated once. No exception can cross: the core is built with
+// -fno-exceptions. js/core/boundary.js is the other half of this file.
 #include <emscripten/bind.h>
 
 #include <cstdint>
+#include <cstring>
 
 #include "baggage.h"
 #include "core.h"
@@ -19,12 +23,28 @@ mellea::Core& TheCore() {
   return core;
 }
 
-int g_bad_field = -1;
+// The result area, read by JS as u32 words at a fixed address:
+// [0] output pointer, [1] output length, [2] refused field index (or -1),
+// [3] refused code point, [4..11] the request id a scope creation made.
+struct ResultArea {
+  uint32_t out_ptr;
+  uint32_t out_len;
+  int32_t bad_field;
+  uint32_t bad_cp;
+  char request_id[32];
+};
+ResultArea g_result;
 
 int32_t Fail(Status s) { return -mellea::to_int(s); }
 
-// An output length, or the negated status.
-int32_t LengthOr(Status s, size_t len) { return s == Status::kOk ? static_cast<int32_t>(len) : Fail(s); }
+// An output: its address and length into the result area; returns the
+// length, or the negated status.
+int32_t Output(Status s, size_t len) {
+  if (s != Status::kOk) return Fail(s);
+  g_result.out_ptr = static_cast<uint32_t>(reinterpret_cast<uintptr_t>(TheCore().output()));
+  g_result.out_len = static_cast<uint32_t>(len);
+  return static_cast<int32_t>(len);
+}
 
 // Handles cross as doubles (they stay below 2^53); anything else is stale.
 bool ToHandle(double d, uint64_t* handle) {
@@ -33,33 +53,34 @@ bool ToHandle(double d, uint64_t* handle) {
   return true;
 }
 
-uint32_t IoReserve(uint32_t bytes) {
-  return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(TheCore().Reserve(bytes)));
-}
+uint32_t InputArea() { return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(TheCore().data())); }
+uint32_t InputCapacity() { return static_cast<uint32_t>(mellea::kInputBytes); }
+uint32_t ResultAreaAddress() { return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(&g_result)); }
 
-uint32_t IoPointer() { return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(TheCore().data())); }
-
-// Encoded scope of `len` bytes -> handle (the scope's JSON is left in the I/O
-// buffer), or -status with BadField() naming the refused field.
-double ScopeCreate(uint32_t len, uint32_t max_value_bytes) {
-  uint64_t handle = 0;
-  const Status s = TheCore().CreateScope(len, max_value_bytes, &handle, &g_bad_field);
+// Child of `parent` (0: none) with the changes of `len` bytes in the input
+// area -> handle, or -status with the refused field and code point in the
+// result area. A generated request id is left there too.
+double ScopeCreate(double parent_d, uint32_t len, uint32_t max_value_bytes) {
+  uint64_t parent = 0;
+  if (!ToHandle(parent_d, &parent)) return -static_cast<double>(mellea::to_int(Status::kStaleHandle));
+  mellea::CreateResult r;
+  const Status s = TheCore().CreateScope(parent, len, max_value_bytes, &r);
+  g_result.bad_field = r.bad_field;
+  g_result.bad_cp = r.bad_cp;
   if (s != Status::kOk) return -static_cast<double>(mellea::to_int(s));
-  return static_cast<double>(handle);
+  std::memcpy(g_result.request_id, r.request_id, sizeof(r.request_id));
+  return static_cast<double>(r.handle);
 }
-
-int32_t BadField() { return g_bad_field; }
 
 int32_t ScopeJson(double d) {
   uint64_t handle = 0;
   size_t len = 0;
   if (!ToHandle(d, &handle)) return Fail(Status::kStaleHandle);
-  return LengthOr(TheCore().ScopeJsonOut(handle, &len), len);
+  return Output(TheCore().ScopeJsonOut(handle, &len), len);
 }
 
 int32_t LiveScopes() { return static_cast<int32_t>(TheCore().store().live()); }
-
-int32_t ValidateString(uint32_t len) { return Fail(TheCore().ValidateString(len)); }
+int32_t StoreBytes() { return static_cast<int32_t>(TheCore().store().bytes_used()); }
 
 int32_t DefineField(uint32_t name_len, int32_t type) {
   if (type < 0 || type > 2) return Fail(Status::kWrongType);
@@ -72,14 +93,14 @@ int32_t SetMaxValueBytes(uint32_t bytes) { return Fail(TheCore().registry().SetM
 
 int32_t RequestIds(uint32_t count) {
   size_t len = 0;
-  return LengthOr(TheCore().RequestIds(count, &len), len);
+  return Output(TheCore().RequestIds(count, &len), len);
 }
 
 // Header value of `len` bytes -> fields in scopeCreate's encoding followed by
 // a u32 LE dropped-member count.
 int32_t BaggageExtract(uint32_t len) {
   size_t out = 0;
-  return LengthOr(mellea::BaggageExtract(TheCore(), len, &out), out);
+  return Output(mellea::BaggageExtract(TheCore(), len, &out), out);
 }
 
 // Existing header value of `existing_len` bytes (0 for none) -> merged header.
@@ -87,7 +108,7 @@ int32_t BaggageInject(double d, uint32_t existing_len) {
   uint64_t handle = 0;
   size_t out = 0;
   if (!ToHandle(d, &handle)) return Fail(Status::kStaleHandle);
-  return LengthOr(mellea::BaggageInject(TheCore(), handle, existing_len, &out), out);
+  return Output(mellea::BaggageInject(TheCore(), handle, existing_len, &out), out);
 }
 
 // Record of `len` bytes (see mellea::DecodeRecordInput: six u32 LE lengths,
@@ -97,7 +118,7 @@ int32_t FormatRecord(double d, uint32_t len) {
   uint64_t handle = 0;
   size_t out = 0;
   if (!ToHandle(d, &handle)) return Fail(Status::kStaleHandle);
-  return LengthOr(mellea::FormatRecordIo(TheCore(), handle, len, &out), out);
+  return Output(mellea::FormatRecordIo(TheCore(), handle, len, &out), out);
 }
 
 // Redaction bytes (one per field index) -> `,"name":value...` of the scope's
@@ -106,19 +127,19 @@ int32_t ScopeFragment(double d, uint32_t redaction_len) {
   uint64_t handle = 0;
   size_t out = 0;
   if (!ToHandle(d, &handle)) return Fail(Status::kStaleHandle);
-  return LengthOr(mellea::ScopeFragmentIo(TheCore(), handle, redaction_len, &out), out);
+  return Output(mellea::ScopeFragmentIo(TheCore(), handle, redaction_len, &out), out);
 }
 
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(mellea_core) {
-  emscripten::function("ioReserve", &IoReserve);
-  emscripten::function("ioPointer", &IoPointer);
+  emscripten::function("inputArea", &InputArea);
+  emscripten::function("inputCapacity", &InputCapacity);
+  emscripten::function("resultArea", &ResultAreaAddress);
   emscripten::function("scopeCreate", &ScopeCreate);
-  emscripten::function("badField", &BadField);
   emscripten::function("scopeJson", &ScopeJson);
   emscripten::function("liveScopes", &LiveScopes);
-  emscripten::function("validateString", &ValidateString);
+  emscripten::function("storeBytes", &StoreBytes);
   emscripten::function("defineField", &DefineField);
   emscripten::function("setMaxValueBytes", &SetMaxValueBytes);
   emscripten::function("requestIds", &RequestIds);

@@ -64,9 +64,10 @@ it('a million scopes leave the store bounded and a held scope intact', async () 
   const stats = storeStats();
   const heapAfter = process.memoryUsage().heapUsed;
 
-  // The store never holds more than its fixed number of slots.
-  for (const live of [...liveSeen, stats.liveScopes]) assert.ok(live <= 4096, `liveScopes ${live}`);
-  assert.ok(stats.wasmHeapBytes < 32 * MiB, `wasm heap ${stats.wasmHeapBytes}`);
+  // Every scope lives in the C++ store, which never holds more than its
+  // fixed number of slots (src/scope_store.h kSlotCount) nor grows the heap.
+  for (const live of [...liveSeen, stats.liveScopes]) assert.ok(live > 0 && live <= 16384, `liveScopes ${live}`);
+  assert.ok(stats.wasmHeapBytes < 8 * MiB, `wasm heap ${stats.wasmHeapBytes}`);
   assert.ok(heapAfter - heapBefore < 64 * MiB, `JS heap grew by ${((heapAfter - heapBefore) / MiB).toFixed(1)} MiB`);
 
   const [context, json] = readHeld();

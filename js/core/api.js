@@ -1,37 +1,27 @@
 // The public API over any AsyncLocalStorage-shaped scope carrier: Node's
-// AsyncLocalStorage, or the browser's carrier (js/browser/carrier.js). Reads
-// never cross into wasm; withContext crosses only for a value that is not
-// plain ASCII; a scope reaches the C++ store when something needs the C++
-// side (a value to escape, a record, redaction, baggage).
-import {
-  ContextFieldError,
-  ERR_INVALID_ARG_TYPE,
-  ERR_INVALID_OPTION,
-  ERR_INVALID_VALUE,
-  ERR_UNKNOWN_FIELD,
-  ERR_UNKNOWN_OPTION,
-  argumentError,
-  describeType,
-} from './errors.js';
-import { Status } from './status.js';
-import { Registry, invalidFromStatus } from './registry.js';
+// AsyncLocalStorage, or the browser's carrier (js/browser/carrier.js).
+// Every scope lives in the C++ store (js/core/store.js makes them, one
+// crossing each); remembered children cross nothing (js/core/child-memo.js);
+// reads never cross (each scope keeps a read-only mirror of its values).
+import { ContextFieldError, ERR_INVALID_ARG_TYPE, ERR_INVALID_OPTION, ERR_UNKNOWN_FIELD, ERR_UNKNOWN_OPTION, argumentError, describeType } from './errors.js';
+import { MAX_VALUE_BYTES_LIMIT } from './status.js';
+import { Registry } from './registry.js';
 import { ROOT, Scope } from './scope.js';
+import { createStore } from './store.js';
+import { forgetAll, noteMiss, noteSessionMiss, recall, recallMiss, recallSession } from './child-memo.js';
 import { createBinding } from './binding.js';
 
 const EMPTY = Object.freeze({});
-const RECENT_LIMIT = 8;
-const SESSION_LIMIT = 64;
 const hasOwn = Object.prototype.hasOwnProperty;
+const getPrototypeOf = Object.getPrototypeOf;
+const ObjectPrototype = Object.prototype;
 const disposeSymbol = Symbol.dispose ?? Symbol.for('nodejs.dispose');
 
 export function createContextApi(carrier, boundary) {
   const registry = new Registry(boundary);
   const fields = registry.fields;
-  // Bumped by configure(): remembered scopes were validated under the old limits.
-  let cacheEpoch = 1;
-  // Per-call stamps to catch both spellings of one field without allocating.
-  let stamp = 0;
-  const seen = new Int32Array(64);
+  const store = createStore(boundary, registry, unknownFields);
+  const { childOf, childWith, childWithFreshRequestId, withHandle, jsonOf, isEmpty } = store;
 
   function current() {
     const scope = carrier.getStore();
@@ -39,181 +29,104 @@ export function createContextApi(carrier, boundary) {
   }
 
   function unknownFields(names) {
-    const list = names.map((n) => `'${String(n)}'`).join(', ');
-    const valid = registry.validNames().map((n) => `'${n}'`).join(', ');
+    const list = names
+      .map((n) => `'${String(n)}'`)
+      .sort()
+      .join(', ');
+    const valid = registry
+      .validNames()
+      .map((n) => `'${n}'`)
+      .join(', ');
     return new ContextFieldError(ERR_UNKNOWN_FIELD, `Unknown context fields: [${list}]. Valid fields: [${valid}]`);
   }
 
-  /** Inherited values were accepted under the parent's limit, new ones under today's. */
-  function limitFor(parent) {
-    return Math.max(parent.maxValueBytes, registry.maxValueBytes);
+  function notPlain(where, input, why) {
+    return argumentError(ERR_INVALID_ARG_TYPE, `${where}: fields must be a plain object or a session id string, got ${why ?? describeInput(input)}`);
+  }
+
+  function describeInput(input) {
+    if (input === null || typeof input !== 'object') return describeType(input);
+    try {
+      const name = getPrototypeOf(input)?.constructor?.name;
+      if (name === 'Object') return 'an object that inherits from another object (its inherited keys are not fields)';
+      return typeof name === 'string' && name !== '' ? `an instance of ${name}` : describeType(input);
+    } catch {
+      return 'an object that cannot be read';
+    }
   }
 
   /**
-   * `parent` with field `index` set to `value`, which the caller made valid
-   * by construction (a generated request id): no checks, no remembering (a
-   * fresh value per call would only miss).
+   * Reads the own enumerable string-keyed fields of a plain object, each
+   * value once (a getter may answer differently on a second read). A Map,
+   * Set, Date, Error, Promise, class instance or an object with only symbol
+   * keys holds no fields a caller could mean: ERR_INVALID_ARG_TYPE; so is a
+   * Proxy whose keys cannot be read (revoked, duplicate ownKeys).
    */
-  function childWith(parent, index, value) {
-    const values = parent.values.slice();
-    values[index] = value;
-    return new Scope(values, limitFor(parent));
-  }
-
-  /**
-   * Validates the fields `names`/`values` (read once from the caller's
-   * object) in full, then builds the child of `parent` they describe.
-   */
-  function makeScope(parent, names, values) {
-    const n = names.length;
-    // One name cannot be given twice: skip the bookkeeping (the usual case).
-    const mark = n > 1 ? ++stamp : 0;
-    const byName = registry.byName;
-    const scopeValues = parent.values.slice();
-    for (let i = 0; i < n; i++) {
-      const field = byName.get(names[i]);
-      // Unknown names are reported first and all together, as mellea does.
-      if (field === undefined) throw unknownFields(names.filter((name) => registry.lookup(name) === undefined));
-      if (mark !== 0) {
-        if (seen[field.index] === mark) {
-          throwUnknownIn(names);
-          throw new ContextFieldError(
-            ERR_INVALID_VALUE,
-            `Invalid value for ${field.name}: given twice (as ${field.name} and ${field.alias})`,
-            field.name,
-          );
-        }
-        seen[field.index] = mark;
-      }
-      const value = values[i];
-      if (value === undefined || value === null) {
-        scopeValues[field.index] = undefined;
-      } else {
-        try {
-          registry.check(field, value);
-        } catch (error) {
-          throwUnknownIn(names);
-          throw error;
-        }
-        scopeValues[field.index] = value;
-      }
-    }
-    return new Scope(scopeValues, limitFor(parent));
-  }
-
-  function throwUnknownIn(names) {
-    const unknown = names.filter((name) => registry.lookup(name) === undefined);
-    if (unknown.length > 0) throw unknownFields(unknown);
-  }
-
-  function sameFields(knownNames, knownValues, names, values) {
-    const n = names.length;
-    if (knownNames.length !== n) return false;
-    for (let i = 0; i < n; i++) {
-      if (knownNames[i] !== names[i] || knownValues[i] !== values[i]) return false;
-    }
-    return true;
-  }
-
-  /**
-   * The remembered child whose fields are exactly `input`'s own fields, in
-   * order, with === values; walks the input with for-in, which allocates
-   * nothing (Object.keys and a values array cost as much as the rest of a hit).
-   */
-  function findRecent(recent, input) {
-    outer: for (let e = 0; e < recent.length; e++) {
-      const known = recent[e];
-      const names = known.names;
-      const values = known.values;
-      let i = 0;
-      for (const name in input) {
-        if (i >= names.length || name !== names[i] || input[name] !== values[i] || !hasOwn.call(input, name)) continue outer;
-        i++;
-      }
-      if (i === names.length) return known.scope;
-    }
-    return undefined;
-  }
-
-  /**
-   * The scope `withContext(input)` enters under `parent`. A sampling loop
-   * re-enters the same few scopes, so each parent remembers the last few
-   * children it made, matched by field names and values compared with ===
-   * (no key string to build and hash: that alone cost more than als.run).
-   * A child is remembered only on its second sighting, so a fresh request id
-   * per call never evicts the useful ones.
-   */
-  function resolve(parent, input) {
-    if (typeof input === 'string') return resolveSession(parent, input);
-    if (input === null || typeof input !== 'object' || Array.isArray(input)) {
-      throw argumentError(ERR_INVALID_ARG_TYPE, `withContext: fields must be an object or a session id string, got ${describeType(input)}`);
-    }
-    const kids = kidsOf(parent);
-    const recent = kids.recent;
-    if (recent.length > 0) {
-      const known = findRecent(recent, input);
-      if (known !== undefined) return known;
-    }
-    // Read each value once: a getter may answer differently on a second read.
+  function readFields(input, where) {
     let names;
-    let values;
-    let count = 0;
-    let firstName;
-    let firstValue;
-    for (const name in input) {
-      if (!hasOwn.call(input, name)) continue;
-      if (++count > 1) break;
-      firstName = name;
-      firstValue = input[name];
-    }
-    if (count === 0) return parent;
-    if (count === 1) {
-      // One field (a fresh request id, a sampling iteration): no Object.keys.
-      names = [firstName];
-      values = [firstValue];
-    } else {
+    try {
       names = Object.keys(input);
-      values = new Array(names.length);
-      for (let i = 0; i < names.length; i++) values[i] = input[names[i]];
+    } catch (error) {
+      throw notPlain(where, input, `an object whose keys cannot be read (${error?.message ?? error})`);
     }
-    const scope = makeScope(parent, names, values);
-    // The last miss lives in three slots rather than one object: a fresh
-    // request id per call would otherwise allocate an entry every time.
-    if (kids.missScope !== undefined && sameFields(kids.missNames, kids.missValues, names, values)) {
-      if (recent.length >= RECENT_LIMIT) recent.shift();
-      recent.push({ names: kids.missNames, values: kids.missValues, scope: kids.missScope });
-      const remembered = kids.missScope;
-      kids.missNames = kids.missValues = kids.missScope = undefined;
-      return remembered;
+    if (names.length === 0 && Object.getOwnPropertySymbols(input).length > 0) throw notPlain(where, input, 'an object with only symbol keys');
+    const values = new Array(names.length);
+    for (let i = 0; i < names.length; i++) values[i] = input[names[i]];
+    return { names, values };
+  }
+
+  /** The scope `withContext(input)` / `enterContext(input)` enters under `parent`. */
+  function resolve(parent, input, where = 'withContext') {
+    if (typeof input === 'string') return resolveSession(parent, input);
+    if (input === null || typeof input !== 'object') throw notPlain(where, input);
+    let proto;
+    try {
+      proto = getPrototypeOf(input);
+    } catch (error) {
+      throw notPlain(where, input, `an object that cannot be read (${error?.message ?? error})`);
     }
-    kids.missNames = names;
-    kids.missValues = values;
-    kids.missScope = scope;
+    if (proto !== ObjectPrototype && proto !== null) throw notPlain(where, input);
+    let known;
+    try {
+      known = recall(parent, input);
+    } catch (error) {
+      if (error?.code !== undefined) throw error;
+      throw notPlain(where, input, `an object that cannot be read (${error?.message ?? error})`);
+    }
+    if (known !== undefined) return known;
+    const { names, values } = readFields(input, where);
+    if (names.length === 0) return parent === ROOT && carrier.getStore() === undefined ? ROOT : twinOf(parent);
+    const remembered = recallMiss(parent, names, values);
+    if (remembered !== undefined) return remembered;
+    const scope = childOf(parent, names, values);
+    noteMiss(parent, names, values, scope);
     return scope;
   }
 
-  /** withContext('s-1', fn): children by session id, same admission rule. */
+  /**
+   * The same scope as `scope` under another object: withContext({}, fn) must
+   * run fn in a frame of its own (AsyncLocalStorage.run skips the frame when
+   * given the store already current, and an enterContext inside fn would
+   * then outlive fn). Twins share values and handle; a twin's twin is the
+   * original, so nested {} frames alternate between the two. Outside any
+   * scope, ROOT itself differs from the current store (none) and is used.
+   */
+  function twinOf(scope) {
+    if (scope.twin !== undefined) return scope.twin;
+    const twin = new Scope(scope.values, scope.maxValueBytes, scope.handle);
+    twin.twin = scope;
+    twin.kids = undefined;
+    scope.twin = twin;
+    return twin;
+  }
+
+  /** withContext('s-1', fn): children by session id, same memo rule. */
   function resolveSession(parent, sessionId) {
-    const kids = kidsOf(parent);
-    const sessions = (kids.sessions ??= new Map());
-    const cached = sessions.get(sessionId);
-    if (cached !== undefined) return cached;
-    registry.check(fields[0], sessionId);
-    const scope = childWith(parent, 0, sessionId);
-    if (kids.lastSession === sessionId) {
-      if (sessions.size >= SESSION_LIMIT) sessions.clear();
-      sessions.set(sessionId, scope);
-    } else {
-      kids.lastSession = sessionId;
-    }
+    const known = recallSession(parent, sessionId);
+    if (known !== undefined) return known;
+    const scope = childOf(parent, ['session_id'], [sessionId]);
+    noteSessionMiss(parent, sessionId, scope);
     return scope;
-  }
-
-  /** The parent's memory of its children, reset when configure() changed the rules. */
-  function kidsOf(parent) {
-    const kids = parent.kids;
-    if (kids !== undefined && kids.epoch === cacheEpoch) return kids;
-    return (parent.kids = { epoch: cacheEpoch, recent: [], missNames: undefined, missValues: undefined, missScope: undefined, sessions: undefined, lastSession: undefined });
   }
 
   function withContext(input, fn) {
@@ -243,7 +156,7 @@ export function createContextApi(carrier, boundary) {
 
   function enterContext(input) {
     const previous = current();
-    const scope = resolve(previous, input);
+    const scope = resolve(previous, input, 'enterContext');
     carrier.enterWith(scope);
     return new ContextToken(previous);
   }
@@ -252,12 +165,6 @@ export function createContextApi(carrier, boundary) {
     const field = typeof name === 'string' ? registry.lookup(name) : undefined;
     if (field === undefined) throw unknownFields([typeof name === 'string' ? name : describeType(name)]);
     return current().values[field.index];
-  }
-
-  function isEmpty(scope) {
-    const values = scope.values;
-    for (let i = 0; i < values.length; i++) if (values[i] !== undefined) return false;
-    return true;
   }
 
   function snapshotOf(scope) {
@@ -295,8 +202,8 @@ export function createContextApi(carrier, boundary) {
 
   const OPTIONS = {
     maxValueBytes(value) {
-      if (!Number.isInteger(value) || value < 1 || value > 65536) {
-        throw argumentError(ERR_INVALID_OPTION, `configure: maxValueBytes must be an integer from 1 to 65536, got ${describeType(value)}`);
+      if (!Number.isInteger(value) || value < 1 || value > MAX_VALUE_BYTES_LIMIT) {
+        throw argumentError(ERR_INVALID_OPTION, `configure: maxValueBytes must be an integer from 1 to ${MAX_VALUE_BYTES_LIMIT}, got ${describeType(value)}`);
       }
       return () => {
         boundary.setMaxValueBytes(value);
@@ -316,96 +223,13 @@ export function createContextApi(carrier, boundary) {
       }
       apply.push(OPTIONS[key](options[key]));
     }
-    // Everything validated: now apply, and drop scopes cached under old rules.
+    // Everything validated: now apply, and forget children made under the old rules.
     for (const step of apply) step();
-    cacheEpoch++;
+    forgetAll();
   }
 
   function storeStats() {
     return { liveScopes: boundary.liveScopes(), wasmHeapBytes: boundary.heapBytes() };
-  }
-
-  /** Makes sure `scope` has a live slot in the C++ store; returns its handle. */
-  function handleOf(scope) {
-    if (scope.handle !== 0) return scope.handle;
-    const result = boundary.createScope(scope.values, fields, scope.maxValueBytes);
-    if (result < 0) {
-      // Values were validated on the way in, under the limit the scope
-      // carries, so the core should never refuse them; if it does, report it
-      // as the field error it is.
-      const field = fields[boundary.badField()];
-      if (field !== undefined) throw invalidFromStatus(field, -result, scope.values[field.index], registry.maxValueBytes);
-      throw argumentError('ERR_MELLEA_CORE', `mellea-context core refused a scope (status ${-result})`);
-    }
-    scope.handle = result;
-    return result;
-  }
-
-  /**
-   * Calls `op(handle)` on the scope's C++ slot; when the store reused the slot
-   * meanwhile (op returns -STALE_HANDLE), stores the scope again and retries.
-   */
-  function withHandle(scope, op) {
-    let result = op(handleOf(scope));
-    if (result === -Status.STALE_HANDLE) {
-      scope.handle = 0;
-      result = op(handleOf(scope));
-    }
-    return result;
-  }
-
-  /**
-   * The JSON of a scope whose every value is its own JSON text (strings of
-   * printable ASCII without '"' and '\\', integers, booleans), or undefined.
-   * For such values the serializer has nothing to decide, and this
-   * concatenation gives the bytes the C++ serializer gives (tests compare the
-   * two). Measured on an HTTP service logging one line per request: storing
-   * each request's scope in wasm to serialize it cost more than a tenth of
-   * the service's throughput; this costs nothing measurable.
-   */
-  function plainJsonOf(scope) {
-    const values = scope.values;
-    let json = '';
-    for (let i = 0; i < values.length; i++) {
-      const value = values[i];
-      if (value === undefined) continue;
-      let text;
-      if (typeof value === 'string') {
-        for (let k = 0; k < value.length; k++) {
-          const c = value.charCodeAt(k);
-          if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return undefined;
-        }
-        text = `"${value}"`;
-      } else {
-        text = `${value}`; // integers are safe integers, booleans true/false
-      }
-      json += `${json === '' ? '{"' : ',"'}${fields[i].name}":${text}`;
-    }
-    return json === '' ? '{}' : `${json}}`;
-  }
-
-  /**
-   * Canonical JSON of the scope's fields, made once per scope: by
-   * plainJsonOf when the values need no escaping, otherwise by the C++ store
-   * (which hands it back in the same crossing that stores the scope).
-   */
-  function jsonOf(scope) {
-    if (scope.json !== undefined) return scope.json;
-    const plain = plainJsonOf(scope);
-    if (plain !== undefined) return (scope.json = plain);
-    return (scope.json = storedJsonOf(scope));
-  }
-
-  /** The scope's JSON as the C++ store serializes it (stores the scope). */
-  function storedJsonOf(scope) {
-    let json;
-    if (scope.handle !== 0) json = boundary.scopeJson(scope.handle);
-    if (json === undefined) {
-      scope.handle = 0;
-      handleOf(scope);
-      json = boundary.createdScopeJson() ?? boundary.scopeJson(scope.handle);
-    }
-    return json;
   }
 
   const api = {
@@ -425,6 +249,24 @@ export function createContextApi(carrier, boundary) {
     storeStats,
     ContextFieldError,
   };
-  const internals = { bindPrototypeListeners, EMPTY, registry, fields, current, resolve, childWith, isEmpty, snapshotOf, withHandle, jsonOf, storedJsonOf, plainJsonOf, boundary, carrier, ROOT };
+  // The seams the integrations use (one import of `internals` each).
+  const internals = {
+    bindPrototypeListeners,
+    EMPTY,
+    registry,
+    fields,
+    current,
+    resolve,
+    childWith,
+    childWithFreshRequestId,
+    isEmpty,
+    snapshotOf,
+    withHandle,
+    jsonOf,
+    storedJsonOf: jsonOf,
+    boundary,
+    carrier,
+    ROOT,
+  };
   return { api, internals };
 }

@@ -1,30 +1,50 @@
 // The JS side of the C++/JS boundary: the only file that touches the wasm
-// module. Strings cross as UTF-8 bytes written straight into the core's I/O
-// buffer (TOOLCHAIN.md: a string through embind costs six als.run calls, a
-// call with integer arguments costs 3 ns), results come back as a length or a
-// negated status, and statuses become named errors here.
-import { ERR_CORE, argumentError } from './errors.js';
-import { Status } from './status.js';
+// module (src/wasm_bindings.cpp is the other side). The module is linked
+// without memory growth, so the heap view, the input area and the result
+// area are fixed for the life of the process: they are read once here and
+// never go stale. Inputs are written as UTF-8 straight into the input area
+// (a string through embind costs six als.run calls, a call with integer
+// arguments about 3 ns: docs/toolchain.md), after their size was checked
+// against the area: an input that does not fit is refused or cut here,
+// before any byte of it is copied. Outputs come back as (pointer, length) in
+// the result area, failures as a negated status.
+import { ERR_CORE } from './errors.js';
+import { RECORD_HEADER_BYTES, REQUEST_ID_CHARS, Status } from './status.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const ID_BATCH = 64;
-const ID_CHARS = 32;
-// src/record.h kRecordHeaderBytes.
-const RECORD_HEADER = 24;
 const utf8Slice = globalThis.Buffer?.prototype.utf8Slice;
-const LARGE_RECORD = 1 << 20;
-const RECORD_TEXT_LIMIT = 32 << 20; // src/record.h kMaxRecordInputBytes
+const latin1Slice = globalThis.Buffer?.prototype.latin1Slice;
 const byteLength = globalThis.Buffer?.byteLength;
-const utf8Length = (text) => (byteLength !== undefined ? byteLength(text, 'utf8') : encoder.encode(text).length);
 
-/** UTF-8 bytes heap[start, end) as a string: Node's Buffer decoder reads the range in place. */
-function decodeUtf8(heap, start, end) {
-  return utf8Slice !== undefined ? utf8Slice.call(heap, start, end) : decoder.decode(heap.subarray(start, end));
+/** UTF-8 bytes of `text`, counted without copying it anywhere. */
+export function utf8Length(text) {
+  if (byteLength !== undefined) return byteLength(text, 'utf8');
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
 }
 
-function readU32(heap, at) {
-  return (heap[at] | (heap[at + 1] << 8) | (heap[at + 2] << 16) | (heap[at + 3] << 24)) >>> 0;
+/**
+ * `text` cut to at most `maxBytes` UTF-8 bytes with a visible marker
+ * (`…[truncated N characters]`), never splitting a surrogate pair. The
+ * documented truncation of record texts too large for the input area.
+ */
+export function truncateToBytes(text, maxBytes) {
+  if (utf8Length(text) <= maxBytes) return text;
+  // Three bytes per UTF-16 unit at most: cutting at maxBytes/3 units always fits.
+  let keep = Math.max(0, Math.floor((maxBytes - 40) / 3));
+  if (keep > 0 && (text.charCodeAt(keep - 1) & 0xfc00) === 0xd800) keep--;
+  return `${text.slice(0, keep)}…[truncated ${text.length - keep} characters]`;
 }
 
 function writeU32(heap, at, value) {
@@ -34,22 +54,8 @@ function writeU32(heap, at, value) {
   heap[at + 3] = (value >>> 24) & 0xff;
 }
 
-/**
- * Writes `text` as UTF-8 at absolute address `at` (room for 3 bytes per
- * character must be reserved); returns the bytes written. Texts are mostly
- * short ASCII (ids, model names, log messages): a plain loop beats creating
- * a subarray for encodeInto (measured in bench/logging.bench.mjs); the first
- * non-ASCII character hands the rest to encodeInto.
- */
-function putText(heap, at, text) {
-  const length = text.length;
-  if (length > 256) return encoder.encodeInto(text, heap.subarray(at, at + length * 3)).written;
-  for (let i = 0; i < length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 0x80) return i + encoder.encodeInto(text.slice(i), heap.subarray(at + i, at + length * 3)).written;
-    heap[at + i] = c;
-  }
-  return length;
+function readU32(heap, at) {
+  return (heap[at] | (heap[at + 1] << 8) | (heap[at + 2] << 16) | (heap[at + 3] << 24)) >>> 0;
 }
 
 export class CoreError extends Error {
@@ -62,106 +68,99 @@ export class CoreError extends Error {
 }
 
 export class Boundary {
-  /**
-   * @param module the instantiated Emscripten module (embind functions on it)
-   * @param decodeAscii (bytes, start, end) => string, a fast flat decoder
-   * @param allocateBytes (size) => Uint8Array for ids (a Buffer in Node)
-   */
-  constructor(module, decodeAscii, allocateBytes = (size) => new Uint8Array(size)) {
+  /** @param module the instantiated Emscripten module (embind functions on it) */
+  constructor(module) {
     this.m = module;
-    this.decodeAscii = decodeAscii;
-    this.ptr = 0;
-    this.cap = 0;
-    this.ids = allocateBytes(ID_BATCH * ID_CHARS);
+    /** The whole wasm memory; it never grows, so this view never goes stale. */
+    this.heap = module.HEAPU8;
+    /** A Buffer over the same memory in Node (in-place UTF-8/latin1 decoding). */
+    this.bytes = globalThis.Buffer !== undefined ? globalThis.Buffer.from(this.heap.buffer) : this.heap;
+    this.input = module.inputArea();
+    this.inputCapacity = module.inputCapacity();
+    this.inputEnd = this.input + this.inputCapacity;
+    const result = module.resultArea();
+    this.result = new Uint32Array(this.heap.buffer, result, 4);
+    this.resultId = result + 16;
+    this.ids = new Uint8Array(ID_BATCH * REQUEST_ID_CHARS);
     this.idsLeft = 0;
-    this.reserve(4096);
   }
 
-  /** Makes the I/O buffer at least `bytes` long; returns its address. */
-  reserve(bytes) {
-    if (bytes <= this.cap) return this.ptr;
-    const ptr = this.m.ioReserve(bytes);
-    if (ptr === 0) throw argumentError('ERR_MELLEA_TOO_LARGE', `mellea-context: ${bytes} bytes exceed the core's buffer limit`);
-    this.ptr = ptr;
-    this.cap = bytes;
-    return ptr;
-  }
-
-  /** Current view of wasm memory: growth replaces the buffer, so never cache it. */
-  heap() {
-    return this.m.HEAPU8;
-  }
-
-  /** Writes `text` as UTF-8 at `offset` in the I/O buffer; returns the bytes written. */
-  writeText(text, offset) {
-    this.reserve(offset + text.length * 3);
-    return putText(this.heap(), this.ptr + offset, text);
-  }
+  // --- bytes in and out ---
 
   /**
-   * Where the core left its output of `length` bytes. The core grows (moves)
-   * its I/O buffer itself when an output does not fit (Core::WriteOut), so
-   * the address is re-read and kept after every call that writes output:
-   * writing through the old one would write into freed memory.
+   * Writes `text` as UTF-8 at absolute address `at`; returns the bytes
+   * written, or -1 when it does not fit before `end` (nothing is written
+   * then). Short ASCII (ids, model names) is copied by a plain loop, which
+   * beats encodeInto's subarray for it (bench/logging.bench.mjs).
    */
-  outputAt(length = 0) {
-    const ptr = this.m.ioPointer();
-    if (ptr !== this.ptr) {
-      this.ptr = ptr;
-      this.cap = Math.max(this.cap, length);
+  put(at, text, end = this.inputEnd) {
+    const length = text.length;
+    const heap = this.heap;
+    if (at + length > end) return -1;
+    if (length <= 64) {
+      let i = 0;
+      for (; i < length; i++) {
+        const c = text.charCodeAt(i);
+        if (c >= 0x80) break;
+        heap[at + i] = c;
+      }
+      if (i === length) return length;
     }
-    return ptr;
+    if (at + length * 3 > end && at + utf8Length(text) > end) return -1;
+    return encoder.encodeInto(text, heap.subarray(at, end)).written;
   }
 
-  /** The `length` bytes of output the core left in the I/O buffer, as text. */
-  readText(length) {
-    const start = this.outputAt(length);
-    return decodeUtf8(this.heap(), start, start + length);
+  /** The output the last call left: `length` bytes at the result area's pointer, as text. */
+  output(length) {
+    const start = this.result[0];
+    return utf8Slice !== undefined ? utf8Slice.call(this.bytes, start, start + length) : decoder.decode(this.heap.subarray(start, start + length));
   }
 
-  /** Validates one string value with the C++ rules; returns a Status. */
-  validateString(text) {
-    return -this.m.validateString(this.writeText(text, 0));
-  }
+  // --- scopes ---
 
   /**
-   * Stores a scope's values (array by field index, undefined = unset) in the
-   * C++ store, checked against the string limit they were accepted under.
-   * Returns a handle (> 0), or -status with badField() telling which field
-   * was refused.
+   * Writes one change entry (u8 field index, u8 kind, u32 length, payload)
+   * at `offset` of the input area; returns the next offset, or -1 when the
+   * entry does not fit (nothing is copied then).
    */
-  createScope(values, fields, maxValueBytes) {
-    let offset = 0;
-    for (let index = 0; index < values.length; index++) {
-      const value = values[index];
-      if (value === undefined) continue;
-      const field = fields[index];
-      const text = field.type === 'string' ? value : field.type === 'integer' ? String(value) : value ? '1' : '0';
-      const written = this.writeText(text, offset + 6);
-      const heap = this.heap();
-      const at = this.ptr + offset;
-      heap[at] = index;
-      heap[at + 1] = field.typeCode;
-      writeU32(heap, at + 2, written);
-      offset += 6 + written;
+  putChange(offset, index, kind, text) {
+    const at = this.input + offset;
+    if (at + 6 > this.inputEnd) return -1;
+    const heap = this.heap;
+    let written = 0;
+    if (text !== '') {
+      written = this.put(at + 6, text);
+      if (written < 0) return -1;
     }
-    return this.m.scopeCreate(offset, maxValueBytes);
+    heap[at] = index;
+    heap[at + 1] = kind;
+    writeU32(heap, at + 2, written);
+    return offset + 6 + written;
   }
 
   /**
-   * The JSON of the scope createScope just stored (the core leaves it in the
-   * I/O buffer as a u32 length and the bytes); undefined if it is missing.
-   * Must be read before the next call into the core.
+   * Stores the child of the scope `parent` (a handle, 0 for none) with the
+   * `length` bytes of changes in the input area, checking new strings
+   * against `maxValueBytes` (0: the core's limit). Returns the handle (> 0)
+   * or -status; badField()/badCodePoint() then say what was refused.
    */
-  createdScopeJson() {
-    const start = this.outputAt();
-    const heap = this.heap();
-    const length = readU32(heap, start);
-    return length === 0 ? undefined : decodeUtf8(heap, start + 4, start + 4 + length);
+  createScope(parent, length, maxValueBytes) {
+    return this.m.scopeCreate(parent, length, maxValueBytes);
   }
 
   badField() {
-    return this.m.badField();
+    return this.result[2] | 0;
+  }
+
+  badCodePoint() {
+    return this.result[3];
+  }
+
+  /** The request id the last createScope generated (`length` <= 32 characters). */
+  createdRequestId(length) {
+    const at = this.resultId;
+    if (latin1Slice !== undefined) return latin1Slice.call(this.bytes, at, at + length);
+    return String.fromCharCode.apply(null, this.heap.subarray(at, at + length));
   }
 
   /** Canonical JSON of a stored scope, or undefined when the handle is stale. */
@@ -169,19 +168,26 @@ export class Boundary {
     const result = this.m.scopeJson(handle);
     if (result === -Status.STALE_HANDLE) return undefined;
     if (result < 0) throw new CoreError(-result, 'scopeJson');
-    return this.readText(result);
+    return this.output(result);
   }
 
   liveScopes() {
     return this.m.liveScopes();
   }
 
-  heapBytes() {
-    return this.heap().buffer.byteLength;
+  storeBytes() {
+    return this.m.storeBytes();
   }
 
+  heapBytes() {
+    return this.heap.buffer.byteLength;
+  }
+
+  /** Index of the new field, or -status. `name` is a string of at most 64 characters. */
   defineField(name, typeCode) {
-    return this.m.defineField(this.writeText(name, 0), typeCode);
+    const written = this.put(this.input, name);
+    if (written < 0) return -Status.INVALID_NAME;
+    return this.m.defineField(written, typeCode);
   }
 
   setMaxValueBytes(bytes) {
@@ -193,25 +199,44 @@ export class Boundary {
     if (this.idsLeft === 0) {
       const length = this.m.requestIds(ID_BATCH);
       if (length < 0) throw new CoreError(-length, 'requestIds');
-      const start = this.outputAt(length);
-      this.ids.set(this.heap().subarray(start, start + length));
+      const start = this.result[0];
+      this.ids.set(this.heap.subarray(start, start + length));
+      this.heap.fill(0, start, start + length); // ids handed out are not kept in wasm
       this.idsLeft = ID_BATCH;
     }
-    const at = (ID_BATCH - this.idsLeft) * ID_CHARS;
+    const at = (ID_BATCH - this.idsLeft) * REQUEST_ID_CHARS;
     this.idsLeft--;
-    return this.decodeAscii(this.ids, at, at + ID_CHARS);
+    return String.fromCharCode.apply(null, this.ids.subarray(at, at + REQUEST_ID_CHARS));
   }
 
   // --- records ---
   // The C++ log record builder (src/record.h). One crossing per line: the
-  // record's texts go into the I/O buffer as UTF-8 behind a header of six
-  // u32 lengths, the line comes back in the same buffer.
+  // record's texts go into the input area as UTF-8 behind a header of six
+  // u32 lengths, the line comes back as an output.
 
-  /** Section `n` of a record: its text at base+offset, its length in header slot n. */
-  putSection(heap, base, n, offset, text) {
-    const written = putText(heap, base + offset, text);
-    writeU32(heap, base + 4 * n, written);
-    return written;
+  /**
+   * Texts cut so that the record fits the input area: nothing is copied
+   * before this. Each text over its share gets the truncation marker; a cut
+   * `extra` is no longer JSON, so the core keeps it visible as the string
+   * "extra_unparsed" (docs/boundary.md).
+   */
+  fitRecord(texts, fixedBytes) {
+    const budget = this.inputCapacity - fixedBytes;
+    const sizes = texts.map(utf8Length);
+    let total = sizes.reduce((a, b) => a + b, 0);
+    if (total <= budget) return texts;
+    const out = texts.slice();
+    // Smallest first: each text gets at most an equal share of what is left.
+    const order = [0, 1, 2, 3, 4].sort((a, b) => sizes[a] - sizes[b]);
+    let left = budget;
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k];
+      const share = Math.floor(left / (order.length - k));
+      if (sizes[i] > share) out[i] = truncateToBytes(texts[i], share);
+      left -= Math.min(sizes[i], utf8Length(out[i]));
+    }
+    total = out.reduce((a, t) => a + utf8Length(t), 0);
+    return total <= budget ? out : out.map(() => '…[truncated]');
   }
 
   /**
@@ -219,34 +244,29 @@ export class Boundary {
    * no scope). Texts must be strings ('' for exception/extra means none);
    * `extra` is JSON.stringify output of the caller's fields; `redaction` a
    * Uint8Array, one Redaction code per field index. Returns the line, or a
-   * negative status (-STALE_HANDLE when the handle was reused, -TOO_LONG
-   * above 32 MiB of input).
+   * negative status (-STALE_HANDLE when the handle was reused).
    */
   formatRecord(handle, timestamp, level, message, exception, extra, redaction) {
-    let bound = RECORD_HEADER + redaction.length + (timestamp.length + level.length + message.length + exception.length + extra.length) * 3;
-    if (bound > LARGE_RECORD) {
-      // Big texts: reserve their exact size (3 bytes per character would
-      // grow the wasm heap, for good, far beyond need), and refuse what the
-      // core would refuse before copying anything.
-      const textBytes = utf8Length(timestamp) + utf8Length(level) + utf8Length(message) + utf8Length(exception) + utf8Length(extra);
-      if (textBytes > RECORD_TEXT_LIMIT) return -Status.TOO_LONG;
-      bound = RECORD_HEADER + redaction.length + textBytes;
+    const fixed = RECORD_HEADER_BYTES + redaction.length;
+    let texts = [timestamp, level, message, exception, extra];
+    if (fixed + (timestamp.length + level.length + message.length + exception.length + extra.length) * 3 > this.inputCapacity) {
+      texts = this.fitRecord(texts, fixed);
     }
-    this.reserve(bound);
-    const heap = this.heap();
-    const base = this.ptr;
-    let offset = RECORD_HEADER;
-    offset += this.putSection(heap, base, 0, offset, timestamp);
-    offset += this.putSection(heap, base, 1, offset, level);
-    offset += this.putSection(heap, base, 2, offset, message);
-    offset += this.putSection(heap, base, 3, offset, exception);
-    offset += this.putSection(heap, base, 4, offset, extra);
+    const heap = this.heap;
+    const base = this.input;
+    let at = base + RECORD_HEADER_BYTES;
+    for (let n = 0; n < 5; n++) {
+      const written = this.put(at, texts[n]);
+      if (written < 0) return -Status.TOO_LARGE; // unreachable: fitRecord made room
+      writeU32(heap, base + 4 * n, written);
+      at += written;
+    }
     writeU32(heap, base + 20, redaction.length);
-    if (redaction.length !== 0) heap.set(redaction, base + offset);
-    offset += redaction.length;
-    const result = this.m.formatRecord(handle, offset);
+    if (redaction.length !== 0) heap.set(redaction, at);
+    at += redaction.length;
+    const result = this.m.formatRecord(handle, at - base);
     if (result < 0) return result;
-    return this.readText(result);
+    return this.output(result);
   }
 
   /**
@@ -255,34 +275,41 @@ export class Boundary {
    * status.
    */
   scopeFragment(handle, redaction) {
-    this.reserve(redaction.length);
-    this.heap().set(redaction, this.ptr);
+    if (redaction.length > this.inputCapacity) return -Status.MALFORMED;
+    this.heap.set(redaction, this.input);
     const result = this.m.scopeFragment(handle, redaction.length);
     if (result < 0) return result;
-    return this.readText(result);
+    return this.output(result);
   }
 
   // --- baggage ---
-  // W3C baggage codec (src/baggage.h). The header text goes in as UTF-8 bytes,
-  // extracted fields come back in scopeCreate's encoding (u8 index, u8 type,
-  // u32 LE length, payload) followed by a u32 LE dropped-member count.
+  // W3C baggage codec (src/baggage.h). The header text goes in as UTF-8 bytes
+  // (the codec reads at most 8192 bytes, so a header cut to the input area
+  // parses the same), extracted fields come back in scopeCreate's encoding
+  // (u8 index, u8 type, u32 LE length, payload) and a u32 dropped count.
+
+  /** `text` cut to what the input area holds (a header's tail past 8 KiB is never read). */
+  fitHeader(text) {
+    const limit = Math.floor(this.inputCapacity / 3);
+    return text.length > limit ? text.slice(0, limit) : text;
+  }
 
   /**
    * Parses a baggage header value; returns the mellea.<field> values as an
    * array by field index (undefined = absent). Never throws on bad input.
    */
   baggageExtract(header, fields) {
-    const length = this.m.baggageExtract(this.writeText(header, 0));
-    const start = this.outputAt(length);
+    const length = this.m.baggageExtract(this.put(this.input, this.fitHeader(header)));
     const values = [];
     if (length < 4) return values;
-    const heap = this.heap();
+    const heap = this.heap;
+    const start = this.result[0];
     const end = start + length - 4;
     let at = start;
     while (at + 6 <= end) {
       const index = heap[at];
       const size = readU32(heap, at + 2);
-      const text = decodeUtf8(heap, at + 6, at + 6 + size);
+      const text = utf8Slice !== undefined ? utf8Slice.call(this.bytes, at + 6, at + 6 + size) : decoder.decode(heap.subarray(at + 6, at + 6 + size));
       at += 6 + size;
       const field = fields[index];
       if (field === undefined) continue;
@@ -301,13 +328,16 @@ export class Boundary {
 
   /**
    * The baggage header for the stored scope `handle` merged with `existing`
-   * (a header value or ''). Returns the length of the result in the I/O
-   * buffer (read it with readText), or -status (-STALE_HANDLE: store again).
+   * (a header value or ''). Returns the length of the result (read it with
+   * readText before the next call), or -status (-STALE_HANDLE: store again).
    */
   baggageInject(handle, existing) {
-    const existingLength = existing.length === 0 ? 0 : this.writeText(existing, 0);
-    const result = this.m.baggageInject(handle, existingLength);
-    this.outputAt(result);
-    return result;
+    const existingLength = existing.length === 0 ? 0 : this.put(this.input, this.fitHeader(existing));
+    return this.m.baggageInject(handle, existingLength);
+  }
+
+  /** The text of the last call's output of `length` bytes. */
+  readText(length) {
+    return this.output(length);
   }
 }

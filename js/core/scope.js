@@ -1,18 +1,23 @@
-// A scope: the full set of field values one withContext call sees. Never
-// changes after construction; the other properties are caches of things
-// derived from the values (the frozen snapshot, the C++ handle, the JSON).
+// A scope: the full set of field values one withContext call sees. The
+// scope itself lives in the C++ store (under `handle`); `values` is JS's
+// read-only mirror of it, so getters never cross into wasm, and a scope
+// whose slot the store reused is made again from it (js/core/store.js).
+// The other properties are caches of things derived from the values.
 export class Scope {
-  constructor(values, maxValueBytes) {
-    /** Values by field index; undefined means unset. */
+  constructor(values, maxValueBytes, handle) {
+    /** Values by field index; undefined means unset. Never written after construction. */
     this.values = values;
     /** The string limit (bytes) the values were accepted under. */
     this.maxValueBytes = maxValueBytes;
-    this.snapshot = undefined;
-    /** Children re-entered with the same fields (see resolve in api.js). */
-    this.kids = undefined;
-    /** Handle of this scope in the C++ store; 0 until it is needed there. */
-    this.handle = 0;
+    /** Handle of this scope in the C++ store (0 only for ROOT); may be stale. */
+    this.handle = handle;
+    /** Canonical JSON, as the core wrote it (made on first use). */
     this.json = undefined;
+    this.snapshot = undefined;
+    /** Children re-entered with the same fields (js/core/child-memo.js). */
+    this.kids = undefined;
+    /** The same scope as another object, for withContext({}) frames (see api.js). */
+    this.twin = undefined;
     /** Per-integration caches (serialized fragments), keyed by integration. */
     this.memo = undefined;
   }
@@ -20,5 +25,5 @@ export class Scope {
 
 // Packed with one undefined per field (defineField appends one per new
 // field): children copy it with slice() and set values in place, without
-// growing or holing the array.
-export const ROOT = new Scope([undefined, undefined, undefined, undefined], 0);
+// growing or holing the array. Handle 0 is "no scope" to the core.
+export const ROOT = new Scope([undefined, undefined, undefined, undefined], 0, 0);

@@ -1,4 +1,6 @@
-// Status codes returned by the C++ core (src/status.h); keep in sync.
+// Status codes returned by the C++ core (src/status.h). The numbers are part
+// of the boundary; tests/constants.test.mjs reads src/status.h and fails when
+// this table and the header differ.
 export const Status = Object.freeze({
   OK: 0,
   UNKNOWN_FIELD: 1,
@@ -17,4 +19,25 @@ export const Status = Object.freeze({
   TOO_MANY_FIELDS: 14,
   INVALID_OPTION: 15,
   NO_MEMORY: 16,
+  FORBIDDEN_CHAR: 17,
+  SCOPE_TOO_LARGE: 18,
+  ALIAS_CLASH: 19,
+  RESERVED_NAME: 20,
+  TOO_LARGE: 21,
 });
+
+/** Change kinds of a scope creation (src/scope_store.h kChange*), besides the field types 0..2. */
+export const CHANGE_UNSET = 0xff;
+export const CHANGE_FRESH_REQUEST_ID = 0xfe;
+/** Field type codes (src/fields.h FieldType). */
+export const TYPE_CODES = Object.freeze({ string: 0, integer: 1, boolean: 2 });
+/** Redaction modes (src/record.h Redaction). */
+export const Redaction = Object.freeze({ NONE: 0, HASH: 1, OMIT: 2 });
+/** src/record.h kRecordHeaderBytes. */
+export const RECORD_HEADER_BYTES = 24;
+/** src/fields.h kMaxValueBytesLimit, kMaxFields, kDefaultMaxValueBytes. */
+export const MAX_VALUE_BYTES_LIMIT = 65536;
+export const MAX_FIELDS = 64;
+export const DEFAULT_MAX_VALUE_BYTES = 256;
+/** src/request_id.h kRequestIdChars. */
+export const REQUEST_ID_CHARS = 32;

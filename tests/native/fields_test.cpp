@@ -92,3 +92,31 @@ TEST(FieldRegistry, MaxValueBytesIsConfigurable) {
   EXPECT_EQ(r.SetMaxValueBytes(8), Status::kOk);
   EXPECT_EQ(r.max_value_bytes(), 8u);
 }
+
+TEST(FieldRegistry, RefusesAliasesEqualIgnoringCaseAndLogKeys) {
+  FieldRegistry r;
+  int index = -1;
+  EXPECT_EQ(r.Define("session_i_d", FieldType::kString, &index), Status::kAliasClash);  // sessionID
+  EXPECT_EQ(r.Define("sessionid", FieldType::kString, &index), Status::kAliasClash);
+  EXPECT_EQ(r.Define("user_id", FieldType::kString, &index), Status::kOk);
+  EXPECT_EQ(r.Define("user_i_d", FieldType::kString, &index), Status::kAliasClash);
+  for (const char* key : {"level", "time", "msg", "message", "timestamp", "exception", "pid", "hostname"}) {
+    EXPECT_EQ(r.Define(key, FieldType::kString, &index), Status::kReservedName) << key;
+  }
+  EXPECT_EQ(r.size(), 5u);
+  EXPECT_EQ(mellea::CamelAlias("sampling_iteration"), "samplingIteration");
+  EXPECT_EQ(mellea::CamelAlias("a_1b"), "a1b");
+}
+
+TEST(ValidateStringValue, RefusesLineSeparatorsAndBidiControls) {
+  uint32_t cp = 0;
+  EXPECT_EQ(ValidateStringValue("a\xE2\x80\xA8" "b", 256, &cp), Status::kForbiddenChar);
+  EXPECT_EQ(cp, 0x2028u);
+  EXPECT_EQ(ValidateStringValue("user\xE2\x80\xAEnimda", 256, &cp), Status::kForbiddenChar);
+  EXPECT_EQ(cp, 0x202Eu);
+  EXPECT_EQ(ValidateStringValue("\xE2\x81\xA8", 256, &cp), Status::kForbiddenChar);
+  EXPECT_EQ(cp, 0x2068u);
+  EXPECT_EQ(ValidateStringValue("a\n", 256, &cp), Status::kControlChar);
+  EXPECT_EQ(cp, 0x0Au);
+  EXPECT_EQ(ValidateStringValue("\xE2\x80\x8B", 256), Status::kOk);  // U+200B is not refused
+}

@@ -23,11 +23,19 @@ void Put(std::vector<uint8_t>* out, uint8_t index, uint8_t type, const std::stri
   out->insert(out->end(), payload.begin(), payload.end());
 }
 
-uint64_t MustCreate(ScopeStore& store, const std::vector<uint8_t>& tlv) {
-  uint64_t h = 0;
-  int bad = 0;
-  EXPECT_EQ(store.Create(tlv.data(), tlv.size(), &h, &bad), Status::kOk);
-  return h;
+uint64_t MustCreate(ScopeStore& store, const std::vector<uint8_t>& tlv, uint64_t parent = 0) {
+  mellea::CreateResult r;
+  EXPECT_EQ(store.Create(parent, tlv.data(), tlv.size(), 0, &r), Status::kOk);
+  return r.handle;
+}
+
+Status TryCreate(ScopeStore& store, const std::vector<uint8_t>& tlv, int* bad = nullptr, size_t max = 0,
+                 uint32_t* cp = nullptr) {
+  mellea::CreateResult r;
+  const Status s = store.Create(0, tlv.data(), tlv.size(), max, &r);
+  if (bad != nullptr) *bad = r.bad_field;
+  if (cp != nullptr) *cp = r.bad_cp;
+  return s;
 }
 
 std::string JsonOf(const ScopeStore& store, uint64_t h) {
@@ -51,44 +59,111 @@ TEST(ScopeStore, SerializesSetFieldsInRegistryOrder) {
   EXPECT_EQ(JsonOf(store, MustCreate(store, {})), "{}");
 }
 
+TEST(ScopeStore, ChildCopiesItsParentAndAppliesChanges) {
+  FieldRegistry r;
+  ScopeStore store(r);
+  std::vector<uint8_t> a, b;
+  Put(&a, 0, 0, "s-1");
+  Put(&a, 2, 0, "m");
+  const uint64_t parent = MustCreate(store, a);
+  Put(&b, 2, mellea::kChangeUnset, "");
+  Put(&b, 3, 1, "7");
+  const uint64_t child = MustCreate(store, b, parent);
+  EXPECT_EQ(JsonOf(store, child), "{\"session_id\":\"s-1\",\"sampling_iteration\":7}");
+  EXPECT_EQ(JsonOf(store, parent), "{\"session_id\":\"s-1\",\"model_id\":\"m\"}");
+}
+
+TEST(ScopeStore, FreshRequestIdIsMadeInTheSameCall) {
+  FieldRegistry r;
+  ScopeStore store(r);
+  std::vector<uint8_t> tlv;
+  Put(&tlv, 1, mellea::kChangeFreshRequestId, "");
+  mellea::CreateResult res;
+  ASSERT_EQ(store.Create(0, tlv.data(), tlv.size(), 0, &res), Status::kOk);
+  const std::string id(res.request_id, 32);
+  EXPECT_EQ(id[12], '4');
+  EXPECT_EQ(JsonOf(store, res.handle), "{\"request_id\":\"" + id + "\"}");
+  tlv.clear();
+  Put(&tlv, 3, mellea::kChangeFreshRequestId, "");  // an integer field
+  EXPECT_EQ(TryCreate(store, tlv), Status::kWrongType);
+}
+
 TEST(ScopeStore, RejectsBadInputWithoutStoringAnything) {
   FieldRegistry r;
   ScopeStore store(r);
-  uint64_t h = 0;
   int bad = -1;
   std::vector<uint8_t> tlv;
   Put(&tlv, 0, 0, "ok");
   Put(&tlv, 1, 0, "bad\n");
-  EXPECT_EQ(store.Create(tlv.data(), tlv.size(), &h, &bad), Status::kControlChar);
+  EXPECT_EQ(TryCreate(store, tlv, &bad), Status::kControlChar);
   EXPECT_EQ(bad, 1);
   EXPECT_EQ(store.live(), 0u);
-
   tlv.clear();
   Put(&tlv, 9, 0, "x");
-  EXPECT_EQ(store.Create(tlv.data(), tlv.size(), &h, &bad), Status::kUnknownField);
+  EXPECT_EQ(TryCreate(store, tlv), Status::kUnknownField);
   tlv.clear();
   Put(&tlv, 0, 1, "1");
-  EXPECT_EQ(store.Create(tlv.data(), tlv.size(), &h, &bad), Status::kWrongType);
+  EXPECT_EQ(TryCreate(store, tlv), Status::kWrongType);
   tlv.clear();
   Put(&tlv, 3, 1, "2147483648");
-  EXPECT_EQ(store.Create(tlv.data(), tlv.size(), &h, &bad), Status::kOutOfRange);
+  EXPECT_EQ(TryCreate(store, tlv), Status::kOutOfRange);
   tlv.clear();
   Put(&tlv, 3, 1, "12x");
-  EXPECT_EQ(store.Create(tlv.data(), tlv.size(), &h, &bad), Status::kMalformed);
+  EXPECT_EQ(TryCreate(store, tlv), Status::kMalformed);
+  tlv.clear();
+  Put(&tlv, 3, 1, "1.5");
+  EXPECT_EQ(TryCreate(store, tlv), Status::kMalformed);
   tlv.clear();
   Put(&tlv, 0, 0, "a");
   Put(&tlv, 0, 0, "b");
-  EXPECT_EQ(store.Create(tlv.data(), tlv.size(), &h, &bad), Status::kDuplicateField);
+  EXPECT_EQ(TryCreate(store, tlv, &bad), Status::kDuplicateField);
+  EXPECT_EQ(bad, 0);
+  tlv.clear();
+  Put(&tlv, 0, mellea::kChangeUnset, "");
+  Put(&tlv, 0, 0, "b");
+  EXPECT_EQ(TryCreate(store, tlv), Status::kDuplicateField);  // null and a value: still twice
   tlv.clear();
   Put(&tlv, 0, 0, "abc");
   tlv.resize(tlv.size() - 1);  // length says 3, only 2 bytes follow
-  EXPECT_EQ(store.Create(tlv.data(), tlv.size(), &h, &bad), Status::kMalformed);
+  EXPECT_EQ(TryCreate(store, tlv), Status::kMalformed);
   EXPECT_EQ(store.live(), 0u);
+}
+
+// The duplicate check is a per-call bit set: no counter that could wrap
+// after 2^31 calls (finding 4 of issue 8).
+TEST(ScopeStore, DuplicateCheckHasNoStateAcrossCalls) {
+  FieldRegistry r;
+  ScopeStore store(r);
+  std::vector<uint8_t> one, two;
+  Put(&one, 0, 0, "a");
+  Put(&one, 2, 0, "m");
+  Put(&two, 0, 0, "a");
+  Put(&two, 0, 0, "b");
+  for (int i = 0; i < 100000; ++i) ASSERT_EQ(TryCreate(store, one), Status::kOk);
+  EXPECT_EQ(TryCreate(store, two), Status::kDuplicateField);
+}
+
+TEST(ScopeStore, RefusesLineSeparatorsAndBidiControlsNamingThem) {
+  FieldRegistry r;
+  ScopeStore store(r);
+  const char* refused[] = {"\xE2\x80\xA8", "\xE2\x80\xA9", "\xE2\x80\xAA", "\xE2\x80\xAE",
+                           "\xE2\x81\xA6", "\xE2\x81\xA9"};
+  const uint32_t cps[] = {0x2028, 0x2029, 0x202A, 0x202E, 0x2066, 0x2069};
+  for (int k = 0; k < 6; ++k) {
+    std::vector<uint8_t> tlv;
+    Put(&tlv, 0, 0, std::string("user") + refused[k] + "x");
+    uint32_t cp = 0;
+    EXPECT_EQ(TryCreate(store, tlv, nullptr, 0, &cp), Status::kForbiddenChar) << k;
+    EXPECT_EQ(cp, cps[k]);
+  }
+  std::vector<uint8_t> ok;
+  Put(&ok, 0, 0, "\xE2\x80\xA7\xE2\x81\xAA");  // U+2027, U+206A: allowed
+  EXPECT_EQ(TryCreate(store, ok), Status::kOk);
 }
 
 TEST(ScopeStore, StaleAndDoubleReleasedHandlesAreReported) {
   FieldRegistry r;
-  ScopeStore store(r, 2);
+  ScopeStore store(r);
   std::vector<uint8_t> a, b;
   Put(&a, 0, 0, "a");
   Put(&b, 0, 0, "b");
@@ -97,36 +172,96 @@ TEST(ScopeStore, StaleAndDoubleReleasedHandlesAreReported) {
   EXPECT_EQ(store.Release(ha), Status::kStaleHandle);
   std::string_view json;
   EXPECT_EQ(store.Json(ha, &json), Status::kStaleHandle);
-  const uint64_t hb = MustCreate(store, b);  // reuses the released slot
+  const uint64_t hb = MustCreate(store, b);
   EXPECT_NE(ha, hb);
-  EXPECT_EQ(store.Json(ha, &json), Status::kStaleHandle);
   EXPECT_EQ(JsonOf(store, hb), "{\"session_id\":\"b\"}");
   EXPECT_EQ(store.Json(0, &json), Status::kStaleHandle);
   EXPECT_EQ(store.Json(UINT64_MAX, &json), Status::kStaleHandle);
+  mellea::CreateResult res;
+  EXPECT_EQ(store.Create(ha, b.data(), b.size(), 0, &res), Status::kStaleHandle);  // stale parent
 }
 
-TEST(ScopeStore, StaysBoundedAndNeverAliasesAnEvictedScope) {
+TEST(ScopeStore, StaysWithinSlotsAndNeverAliasesAnEvictedScope) {
   FieldRegistry r;
-  ScopeStore store(r, 8);
+  ScopeStore store(r);
   std::vector<uint64_t> handles;
-  for (int i = 0; i < 1000; ++i) {
+  const int n = static_cast<int>(mellea::kSlotCount) + 1000;
+  for (int i = 0; i < n; ++i) {
     std::vector<uint8_t> tlv;
     Put(&tlv, 0, 0, "s-" + std::to_string(i));
     handles.push_back(MustCreate(store, tlv));
-    EXPECT_LE(store.live(), 8u);
+    ASSERT_LE(store.live(), mellea::kSlotCount);
   }
   std::string_view json;
-  for (int i = 0; i < 992; ++i) EXPECT_EQ(store.Json(handles[i], &json), Status::kStaleHandle);
-  for (int i = 992; i < 1000; ++i) {
+  for (int i = 0; i < 1000; ++i) EXPECT_EQ(store.Json(handles[i], &json), Status::kStaleHandle);
+  for (int i = n - 100; i < n; ++i) {
     EXPECT_EQ(JsonOf(store, handles[i]), "{\"session_id\":\"s-" + std::to_string(i) + "\"}");
   }
 }
 
-TEST(Core, ReserveRefusesHugeBuffersInsteadOfAborting) {
+TEST(ScopeStore, StaysWithinItsByteBudgetWhateverIsStored) {
+  FieldRegistry r;
+  ASSERT_EQ(r.SetMaxValueBytes(mellea::kMaxValueBytesLimit), Status::kOk);
+  ScopeStore store(r);
+  std::vector<uint64_t> handles;
+  for (int i = 0; i < 300; ++i) {
+    std::vector<uint8_t> tlv;
+    Put(&tlv, 0, 0, std::string(60000, static_cast<char>('a' + i % 26)));
+    Put(&tlv, 2, 0, std::to_string(i));
+    handles.push_back(MustCreate(store, tlv));
+    ASSERT_LE(store.bytes_used(), mellea::kStoreBytes);
+  }
+  // The newest scopes are intact; the oldest gave way.
+  std::string_view json;
+  EXPECT_EQ(store.Json(handles[0], &json), Status::kStaleHandle);
+  const std::string last = JsonOf(store, handles.back());
+  EXPECT_EQ(last.size(), 60000 + std::string("{\"session_id\":\"\",\"model_id\":\"299\"}").size());
+  EXPECT_EQ(last.substr(last.size() - 19), "\",\"model_id\":\"299\"}");
+  // A scope over the per-scope cap is refused, nothing stored.
+  const size_t live = store.live();
+  std::vector<uint8_t> big;
+  for (int f = 0; f < 3; ++f) {
+    Put(&big, static_cast<uint8_t>(f), 0, std::string(65536, '"'));  // 2 x 64 KiB of JSON each
+  }
+  EXPECT_EQ(TryCreate(store, big), Status::kScopeTooLarge);
+  EXPECT_EQ(store.live(), live);
+}
+
+TEST(ScopeStore, MixedSizesKeepEveryLiveScopeIntact) {
+  FieldRegistry r;
+  ASSERT_EQ(r.SetMaxValueBytes(mellea::kMaxValueBytesLimit), Status::kOk);
+  ScopeStore store(r);
+  std::vector<std::pair<uint64_t, std::string>> made;
+  uint32_t seed = 7;
+  for (int i = 0; i < 20000; ++i) {
+    seed = seed * 1103515245 + 12345;
+    const size_t len = 1 + (seed >> 8) % ((seed & 0xF) == 0 ? 60000 : 200);
+    std::string v(len, static_cast<char>('a' + i % 26));
+    v += std::to_string(i);
+    std::vector<uint8_t> tlv;
+    Put(&tlv, 0, 0, v.substr(0, 65536));
+    const uint64_t h = MustCreate(store, tlv);
+    made.emplace_back(h, "{\"session_id\":\"" + v.substr(0, 65536) + "\"}");
+    ASSERT_LE(store.bytes_used(), mellea::kStoreBytes);
+  }
+  size_t alive = 0;
+  for (const auto& [h, expect] : made) {
+    std::string_view json;
+    if (store.Json(h, &json) != Status::kOk) continue;
+    ++alive;
+    ASSERT_EQ(std::string(json), expect);
+  }
+  EXPECT_EQ(alive, store.live());
+  EXPECT_GT(alive, 100u);
+}
+
+TEST(Core, InputAreaIsFixedAndRefusesMore) {
   mellea::Core core;
-  EXPECT_NE(core.Reserve(100), nullptr);
-  EXPECT_EQ(core.Reserve(mellea::kMaxIoBytes + 1), nullptr);
-  EXPECT_GE(core.io_capacity(), 100u);
+  uint8_t* area = core.Reserve(100);
+  EXPECT_NE(area, nullptr);
+  EXPECT_EQ(core.Reserve(mellea::kInputBytes), area);
+  EXPECT_EQ(core.Reserve(mellea::kInputBytes + 1), nullptr);
+  EXPECT_EQ(core.data(), area);
 }
 
 TEST(RequestId, Uuid4HexLayoutAndUnique) {
@@ -149,17 +284,15 @@ TEST(ScopeStore, HonoursTheLimitValuesWereAcceptedUnder) {
   ScopeStore store(r);
   std::vector<uint8_t> tlv;
   Put(&tlv, 0, 0, "abcdefgh");
-  uint64_t h = 0;
-  int bad = -1;
-  EXPECT_EQ(store.Create(tlv.data(), tlv.size(), &h, &bad), Status::kTooLong);
-  EXPECT_EQ(store.Create(tlv.data(), tlv.size(), &h, &bad, 8), Status::kOk);
-  EXPECT_EQ(store.Create(tlv.data(), tlv.size(), &h, &bad, 7), Status::kTooLong);
+  EXPECT_EQ(TryCreate(store, tlv), Status::kTooLong);
+  EXPECT_EQ(TryCreate(store, tlv, nullptr, 8), Status::kOk);
+  EXPECT_EQ(TryCreate(store, tlv, nullptr, 7), Status::kTooLong);
   std::vector<uint8_t> huge;
   Put(&huge, 0, 0, std::string(mellea::kMaxValueBytesLimit + 1, 'a'));
-  EXPECT_EQ(store.Create(huge.data(), huge.size(), &h, &bad, SIZE_MAX), Status::kTooLong);
+  EXPECT_EQ(TryCreate(store, huge, nullptr, SIZE_MAX), Status::kTooLong);
 }
 
-TEST(Core, CreateScopeLeavesTheScopeJsonInTheIoBuffer) {
+TEST(Core, ScopeJsonIsAnOutputOfTheCore) {
   mellea::Core core;
   std::vector<uint8_t> tlv;
   Put(&tlv, 0, 0, "s \"1\"");
@@ -169,17 +302,15 @@ TEST(Core, CreateScopeLeavesTheScopeJsonInTheIoBuffer) {
   std::copy(tlv.begin(), tlv.end(), io);
   uint64_t h = 0;
   int bad = -1;
-  ASSERT_EQ(core.CreateScope(tlv.size(), 0, &h, &bad), Status::kOk);
-  const uint8_t* out = core.data();
-  const uint32_t n = out[0] | (out[1] << 8) | (out[2] << 16) | (uint32_t(out[3]) << 24);
-  const std::string json(reinterpret_cast<const char*>(out + 4), n);
-  EXPECT_EQ(json, "{\"session_id\":\"s \\\"1\\\"\",\"sampling_iteration\":4}");
-  EXPECT_EQ(JsonOf(core.store(), h), json);
+  ASSERT_EQ(core.CreateScope(tlv.size(), &h, &bad), Status::kOk);
+  size_t len = 0;
+  ASSERT_EQ(core.ScopeJsonOut(h, &len), Status::kOk);
+  EXPECT_EQ(std::string(core.output(), len), "{\"session_id\":\"s \\\"1\\\"\",\"sampling_iteration\":4}");
 }
 
 TEST(ScopeStore, ReusedSlotsNeverKeepOldValues) {
   FieldRegistry r;
-  ScopeStore store(r, 1);
+  ScopeStore store(r);
   std::vector<uint8_t> a, b;
   Put(&a, 0, 0, "first");
   Put(&a, 2, 0, "model");
@@ -187,8 +318,9 @@ TEST(ScopeStore, ReusedSlotsNeverKeepOldValues) {
   MustCreate(store, a);
   const uint64_t hb = MustCreate(store, b);
   EXPECT_EQ(JsonOf(store, hb), "{\"request_id\":\"second\"}");
-  const auto* values = store.Values(hb);
-  ASSERT_NE(values, nullptr);
-  EXPECT_FALSE((*values)[0].set);
-  EXPECT_FALSE((*values)[2].set);
+  std::vector<mellea::FieldValue> values;
+  ASSERT_EQ(store.Values(hb, &values), Status::kOk);
+  EXPECT_FALSE(values[0].set);
+  EXPECT_FALSE(values[2].set);
+  EXPECT_EQ(values[1].text, "second");
 }

@@ -1,0 +1,111 @@
+// The child-scope memo. Its one rule:
+//
+//   A parent scope remembers the children it made, keyed by the exact input
+//   (the own field names in order, and their values compared with ===), at
+//   most RECENT_LIMIT object inputs and SESSION_LIMIT session-id strings;
+//   a child is remembered only on its second sighting, so a fresh value per
+//   call (a request id) never evicts the useful ones; configure() forgets
+//   everything (the rules the children were checked under changed).
+//
+// A remembered child crosses nothing: a sampling loop or withContext('s-1')
+// re-enters the same scope object, already stored in C++, for the cost of a
+// walk over the input (no key string to build and hash: that alone cost more
+// than als.run).
+const RECENT_LIMIT = 8;
+const SESSION_LIMIT = 64;
+const hasOwn = Object.prototype.hasOwnProperty;
+
+let epoch = 1;
+
+/** Forgets every remembered child (configure() changed the rules). */
+export function forgetAll() {
+  epoch++;
+}
+
+function memoOf(parent) {
+  const memo = parent.kids;
+  if (memo !== undefined && memo.epoch === epoch) return memo;
+  return (parent.kids = { epoch, recent: [], missNames: undefined, missValues: undefined, missScope: undefined, sessions: undefined, lastSession: undefined, lastSessionScope: undefined });
+}
+
+/**
+ * The remembered child of `parent` for the object `input`, or undefined.
+ * Walks the input with for-in, which allocates nothing (Object.keys and a
+ * values array cost as much as the rest of a hit).
+ */
+export function recall(parent, input) {
+  const memo = parent.kids;
+  if (memo === undefined || memo.epoch !== epoch) return undefined;
+  const recent = memo.recent;
+  outer: for (let e = 0; e < recent.length; e++) {
+    const known = recent[e];
+    const names = known.names;
+    const values = known.values;
+    let i = 0;
+    for (const name in input) {
+      if (i >= names.length || name !== names[i] || input[name] !== values[i] || !hasOwn.call(input, name)) continue outer;
+      i++;
+    }
+    if (i === names.length) return known.scope;
+  }
+  return undefined;
+}
+
+function sameFields(knownNames, knownValues, names, values) {
+  const n = names.length;
+  if (knownNames.length !== n) return false;
+  for (let i = 0; i < n; i++) {
+    if (knownNames[i] !== names[i] || knownValues[i] !== values[i]) return false;
+  }
+  return true;
+}
+
+/**
+ * The child made for the same input by the last miss, now remembered (its
+ * second sighting), or undefined. Call before making a child.
+ */
+export function recallMiss(parent, names, values) {
+  const memo = parent.kids;
+  if (memo === undefined || memo.epoch !== epoch || memo.missScope === undefined) return undefined;
+  if (!sameFields(memo.missNames, memo.missValues, names, values)) return undefined;
+  const recent = memo.recent;
+  if (recent.length >= RECENT_LIMIT) recent.shift();
+  const remembered = memo.missScope;
+  recent.push({ names: memo.missNames, values: memo.missValues, scope: remembered });
+  memo.missNames = memo.missValues = memo.missScope = undefined;
+  return remembered;
+}
+
+/**
+ * Notes the child just made for `names`/`values` as the last miss. It lives
+ * in three slots rather than one object: a fresh request id per call would
+ * otherwise allocate an entry every time.
+ */
+export function noteMiss(parent, names, values, scope) {
+  const memo = memoOf(parent);
+  memo.missNames = names;
+  memo.missValues = values;
+  memo.missScope = scope;
+}
+
+/** The remembered child of `parent` for withContext(sessionId), or undefined. */
+export function recallSession(parent, sessionId) {
+  const memo = parent.kids;
+  if (memo === undefined || memo.epoch !== epoch) return undefined;
+  const known = memo.sessions?.get(sessionId);
+  if (known !== undefined) return known;
+  if (memo.lastSession !== sessionId) return undefined;
+  const sessions = (memo.sessions ??= new Map());
+  if (sessions.size >= SESSION_LIMIT) sessions.clear();
+  const remembered = memo.lastSessionScope;
+  sessions.set(sessionId, remembered);
+  memo.lastSession = memo.lastSessionScope = undefined;
+  return remembered;
+}
+
+/** Notes the session child just made as the last session miss. */
+export function noteSessionMiss(parent, sessionId, scope) {
+  const memo = memoOf(parent);
+  memo.lastSession = sessionId;
+  memo.lastSessionScope = scope;
+}

@@ -1,0 +1,49 @@
+// Instantiates the core's one WebAssembly module, for Node and browsers
+// alike: the Emscripten glue (dist/wasm/mellea_core.cjs) is given the wasm
+// bytes through its instantiateWasm hook, so it never fetches or reads a
+// file (which is what lets bundlers take the package without flags).
+// Synchronous when `sync` (Node: the API works right after require()),
+// asynchronous otherwise (browsers compile large modules off the main thread
+// only asynchronously).
+
+/** The wasm bytes from their base64 text (dist/wasm/mellea_core_wasm.cjs). */
+export function decodeBase64(text) {
+  if (globalThis.Buffer !== undefined) return globalThis.Buffer.from(text, 'base64');
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** Module options for createMelleaCore: compile `bytes` ourselves. */
+function options(bytes, sync) {
+  return {
+    instantiateWasm(imports, receiveInstance) {
+      if (sync) {
+        const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), imports);
+        receiveInstance(instance);
+        return instance.exports;
+      }
+      WebAssembly.instantiate(bytes, imports).then((result) => receiveInstance(result.instance));
+      return {};
+    },
+    // The core never prints; should it, a library must not write to the host's console.
+    print() {},
+    printErr() {},
+  };
+}
+
+/** The instantiated module, ready to call (Node). */
+export function instantiateSync(createMelleaCore, base64) {
+  const module = options(decodeBase64(base64), true);
+  createMelleaCore(module);
+  if (typeof module.scopeCreate !== 'function') {
+    throw new Error('mellea-context: the WebAssembly core did not initialize synchronously');
+  }
+  return module;
+}
+
+/** A promise of the instantiated module from the wasm bytes (browsers). */
+export function instantiateAsync(createMelleaCore, bytes) {
+  return createMelleaCore(options(bytes, false));
+}

@@ -1,0 +1,51 @@
+// The one UTF-8 decoder of the core (Unicode 15, table 3-7), used by the
+// value rules, the JSON writer and the record builder.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+namespace mellea {
+
+struct Utf8Seq {
+  size_t len;  // bytes consumed (>= 1)
+  bool ok;     // a well-formed scalar value
+  uint32_t cp;
+};
+
+// One UTF-8 sequence at p (n >= 1). Ill-formed input consumes one maximal
+// subpart (Unicode 15, 3.9), or a whole WTF-8 surrogate (ED A0..BF 80..BF):
+// JS hands us those for lone surrogates, and one U+FFFD each is what the JS
+// string would show.
+inline Utf8Seq NextUtf8(const unsigned char* p, size_t n) {
+  const unsigned char b0 = p[0];
+  if (b0 < 0x80) return {1, true, b0};
+  size_t need;
+  uint32_t cp;
+  unsigned char lo = 0x80, hi = 0xBF;
+  if (b0 >= 0xC2 && b0 <= 0xDF) {
+    need = 1;
+    cp = b0 & 0x1F;
+  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
+    need = 2;
+    cp = b0 & 0x0F;
+    if (b0 == 0xE0) lo = 0xA0;
+    if (b0 == 0xED) hi = 0x9F;
+  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+    need = 3;
+    cp = b0 & 0x07;
+    if (b0 == 0xF0) lo = 0x90;
+    if (b0 == 0xF4) hi = 0x8F;
+  } else {
+    return {1, false, 0};
+  }
+  if (b0 == 0xED && n >= 3 && (p[1] & 0xE0) == 0xA0 && (p[2] & 0xC0) == 0x80) return {3, false, 0};
+  for (size_t k = 1; k <= need; ++k) {
+    if (k >= n) return {k, false, 0};
+    const unsigned char b = p[k];
+    if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xBF)) return {k, false, 0};
+    cp = (cp << 6) | (b & 0x3F);
+  }
+  return {need + 1, true, cp};
+}
+
+}  // namespace mellea
