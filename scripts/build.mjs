@@ -1,5 +1,6 @@
 // Builds everything the package ships: the wasm core (emcmake + CMake) and
 // the JS layer (ESM sources to CommonJS, ESM wrappers, browser bundle, types).
+// `npm run build` (scripts/setup.sh) and `npm pack` (prepack) run it.
 // The wasm is one module for Node and browsers: its glue goes to
 // dist/wasm/mellea_core.cjs, its bytes, base64, to dist/wasm/mellea_core_wasm.cjs
 // for Node (reached through static require only, so bundlers take a service
@@ -13,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 const jsOnly = process.argv.includes('--js-only');
-const ENTRIES = ['index', 'pino', 'console', 'winston', 'otel', 'http', 'worker'];
+const ENTRIES = ['index', 'pino', 'console', 'winston', 'otel', 'http', 'worker', 'bullmq'];
 
 function run(cmd, args, env = {}) {
   execFileSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });

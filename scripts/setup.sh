@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Sets up a fresh Debian 12 machine with Node 20 for building and testing
 # mellea-context from source: Debian packages (Emscripten, nlohmann_json,
-# CMake, GoogleTest, clang's fuzzer runtime, Chromium), then `npm ci`, whose
-# prepare script builds the wasm core and the JS layer.
+# CMake, GoogleTest, clang's fuzzer runtime, Chromium, Redis for the job-queue
+# tests), then `npm ci` and `npm run build`, which builds the wasm core and the
+# JS layer. The build is an explicit step, not an install script: the
+# published package.json has no prepare/install/postinstall (npm 11 warns on
+# those, and an installed tarball has nothing to build).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,3 +25,4 @@ fi
 
 node -e 'const [major] = process.versions.node.split("."); if (+major < 20) { console.error(`setup: Node >= 20 needed, found ${process.version}`); process.exit(1); }'
 npm ci --no-audit --no-fund
+npm run build
