@@ -14,10 +14,12 @@ constexpr uint64_t kIndexBits = 16;
 constexpr uint64_t kIndexMask = (uint64_t{1} << kIndexBits) - 1;
 constexpr uint64_t kMaxGeneration = (uint64_t{1} << 37) - 1;
 constexpr size_t kEntryHeader = 6;
-// Entries of one child are at most a parent's (kMaxScopeBytes) plus the
-// changes (the caller's transfer area) plus generated ids; its JSON at most
-// twice the payload bytes plus names. See Build.
-constexpr size_t kScratchBytes = 3 * kMaxScopeBytes + 64 * 128;
+// While a child's entries are written they are at most a parent's
+// (kMaxScopeEntryBytes) plus the changes (at most kMaxChangeBytes) plus
+// generated ids; once checked against kMaxScopeEntryBytes, its JSON follows
+// them and is at most twice the payload bytes plus the names. See Build.
+constexpr size_t kMaxChangeBytes = kMaxScopeEntryBytes + 8192;
+constexpr size_t kScratchBytes = 3 * kMaxScopeEntryBytes + kMaxFields * 128 + kMaxChangeBytes;
 static_assert(kSlotCount <= (size_t{1} << kIndexBits), "slot index must fit the handle");
 
 uint32_t ReadU32(const uint8_t* p) {
@@ -134,6 +136,7 @@ Status ScopeStore::Build(const uint8_t* parent, size_t parent_len, const uint8_t
     change_at[index] = changes + pos;
     pos += kEntryHeader + plen;
   }
+  if (len > kMaxChangeBytes) return Status::kScopeTooLarge;
   out->bad_field = -1;
   for (size_t pos = 0; pos + kEntryHeader <= parent_len;) {
     const size_t index = parent[pos];
@@ -160,7 +163,7 @@ Status ScopeStore::Build(const uint8_t* parent, size_t parent_len, const uint8_t
     w += n;
   }
   const size_t entries_len = static_cast<size_t>(w - scratch_.get());
-  if (entries_len > kMaxScopeBytes) return Status::kScopeTooLarge;
+  if (entries_len > kMaxScopeEntryBytes) return Status::kScopeTooLarge;
   // JSON: at most 2 + per field (name + 4) + 2 * payload bytes (values hold
   // no control characters, so only '"' and '\\' double).
   char* j = reinterpret_cast<char*>(w);

@@ -38,7 +38,10 @@ struct FieldValue {
 // generation (37 bits) << 16 | slot index (16 bits).
 constexpr size_t kSlotCount = 16384;
 constexpr size_t kStoreBytes = size_t{3} << 19;       // the store's byte budget: 1.5 MiB
-constexpr size_t kMaxScopeBytes = size_t{136} << 10;  // one scope: entries + JSON
+constexpr size_t kMaxScopeBytes = size_t{288} << 10;  // one scope: entries + JSON (two 64 KiB values fit)
+// A scope's JSON is at least as long as its entries less one byte per
+// field, so entries past this make the scope too large whatever its JSON.
+constexpr size_t kMaxScopeEntryBytes = kMaxScopeBytes / 2 + 64;
 
 // Kinds of a change entry (the u8 after the field index in Create's input).
 constexpr uint8_t kChangeUnset = 0xFF;       // the field is unset in the child
