@@ -99,8 +99,8 @@ class ScopeStore {
   const FieldRegistry& registry_;
   std::unique_ptr<uint8_t[]> arena_;
   std::unique_ptr<Slot[]> slots_;
-  std::unique_ptr<uint8_t[]> scratch_;  // the child being built (kMaxScopeBytes)
-  size_t scratch_len_ = 0;
+  std::unique_ptr<uint8_t[]> child_;  // the child being built (kMaxScopeBytes)
+  size_t child_len_ = 0;
   size_t next_ = 0;    // next slot of the ring
   size_t oldest_ = 0;  // oldest slot holding bytes (== next_ when none)
   size_t holding_ = 0; // slots holding bytes
