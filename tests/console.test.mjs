@@ -339,3 +339,17 @@ test('a defined field named like a record key never duplicates that key, in eith
     assert.deepEqual(contextOf(record), format === 'json' ? FULL : { ...FULL, sampling_iteration: '2' });
   }
 });
+
+test('a field named like a record key cannot be defined, so no key is written twice', () => {
+  // API revision (issue 8): defineField refuses the keys logging writes itself.
+  for (const name of ['level', 'message', 'timestamp', 'exception', 'time', 'msg', 'pid', 'hostname']) {
+    assert.throws(() => defineField(name, { type: 'string' }), { code: 'ERR_MELLEA_FIELD_DEFINITION' });
+  }
+  const sink = withConsole({}, () => withContext(FULL, () => console.warn('text')));
+  const line = sink.lines[0];
+  assert.deepEqual(duplicateKeys(line), []);
+  const record = JSON.parse(line);
+  assert.equal(record.level, 'WARNING');
+  assert.equal(record.message, 'text');
+  assert.deepEqual(contextOf(record), FULL);
+});
