@@ -95,6 +95,28 @@ test('an async onRequest auth hook adds the session: the handler, later hooks an
   }
 });
 
+test('an async preHandler auth hook (the last step before the handler): the handler still runs with its fields', async () => {
+  const sink = lineSink();
+  const server = await service(sink, 'pinoMixin', undefined, (app) => {
+    app.addHook('preHandler', async (request) => {
+      await new Promise((r) => setTimeout(r, 1));
+      addRequestFields({ session_id: `s-${request.headers['x-user']}` });
+    });
+  });
+  try {
+    const results = await Promise.all(Array.from({ length: 10 }, (_, n) => request(server.url, { headers: { 'x-user': String(n) } })));
+    await until(() => sink.records.filter((r) => r.msg === 'request completed').length === 10, 5000, 'completion lines');
+    results.forEach((res, n) => {
+      const id = res.headers['x-request-id'];
+      const handler = sink.records.find((r) => r.msg === 'handler' && r.request_id === id);
+      assert.equal(handler.session_id, `s-${n}`);
+      assert.equal(sink.records.find((r) => r.msg === 'request completed' && r.request_id === id).session_id, `s-${n}`);
+    });
+  } finally {
+    await server.close();
+  }
+});
+
 test('options go to fastifyOptions(); giving them to the plugin as well is refused; bad options refused at construction', async () => {
   const app = Fastify({ ...fastifyOptions() });
   app.register(fastifyContext, { echo: false });
