@@ -20,6 +20,7 @@ async function service(sink, hook, options, setup) {
   const app = Fastify({ logger: LOGGERS[hook](sink), ...fastifyOptions(options) });
   await app.register(fastifyContext);
   setup?.(app);
+  app.addHook('onResponse', async (request) => request.log.info('onResponse'));
   app.get('/', async (request) => {
     await new Promise((r) => setTimeout(r, 1));
     request.log.info({ seen: getRequestId(), fastifyId: request.id }, 'handler');
@@ -36,10 +37,10 @@ for (const hook of Object.keys(LOGGERS)) {
       const res = await request(server.url);
       const id = res.headers['x-request-id'];
       assert.match(id, FRESH_ID);
-      await until(() => sink.records.some((r) => r.msg === 'request completed'), 5000, 'completion line');
+      await until(() => sink.records.some((r) => r.msg === 'onResponse') && sink.records.some((r) => r.msg === 'request completed'), 5000, 'completion lines');
       const lines = sink.lines.filter((l) => !l.includes('Server listening'));
       const messages = lines.map((l) => JSON.parse(l).msg);
-      assert.deepEqual(messages, ['incoming request', 'handler', 'request completed']);
+      assert.deepEqual(messages.sort(), ['handler', 'incoming request', 'onResponse', 'request completed']);
       for (const line of lines) {
         assert.deepEqual(duplicateKeys(line), [], line);
         const record = JSON.parse(line);
@@ -47,7 +48,7 @@ for (const hook of Object.keys(LOGGERS)) {
         assert.equal(record.model_id, 'm-7', record.msg);
         assert.equal(record.reqId, undefined, 'no second id key');
       }
-      const handler = JSON.parse(lines[1]);
+      const handler = JSON.parse(lines.find((l) => l.includes('"handler"')));
       assert.deepEqual([handler.seen, handler.fastifyId], [id, id]);
     } finally {
       await server.close();
@@ -81,13 +82,35 @@ test('an async onRequest auth hook adds the session: the handler, later hooks an
   });
   try {
     const results = await Promise.all(Array.from({ length: 20 }, (_, n) => request(server.url, { headers: { 'x-user': String(n) } })));
-    await until(() => sink.records.filter((r) => r.msg === 'request completed').length === 20, 5000, 'completion lines');
+    await until(() => sink.records.filter((r) => r.msg === 'onResponse').length === 20 && sink.records.filter((r) => r.msg === 'request completed').length === 20, 5000, 'completion lines');
     results.forEach((res, n) => {
       const id = res.headers['x-request-id'];
       const lines = sink.records.filter((r) => r.request_id === id);
-      assert.deepEqual(lines.map((r) => r.msg), ['incoming request', 'preHandler', 'handler', 'request completed']);
+      assert.deepEqual(lines.map((r) => r.msg).sort(), ['handler', 'incoming request', 'onResponse', 'preHandler', 'request completed']);
       // Learned after "incoming request" was written: every later line has it.
-      for (const record of lines.slice(1)) assert.equal(record.session_id, `s-${n}`, `${record.msg} of request ${n}`);
+      for (const record of lines.filter((r) => r.msg !== 'incoming request')) assert.equal(record.session_id, `s-${n}`, `${record.msg} of request ${n}`);
+    });
+  } finally {
+    await server.close();
+  }
+});
+
+test('an async preHandler auth hook (the last step before the handler): the handler still runs with its fields', async () => {
+  const sink = lineSink();
+  const server = await service(sink, 'pinoMixin', undefined, (app) => {
+    app.addHook('preHandler', async (request) => {
+      await new Promise((r) => setTimeout(r, 1));
+      addRequestFields({ session_id: `s-${request.headers['x-user']}` });
+    });
+  });
+  try {
+    const results = await Promise.all(Array.from({ length: 10 }, (_, n) => request(server.url, { headers: { 'x-user': String(n) } })));
+    await until(() => sink.records.filter((r) => r.msg === 'request completed').length === 10, 5000, 'completion lines');
+    results.forEach((res, n) => {
+      const id = res.headers['x-request-id'];
+      const handler = sink.records.find((r) => r.msg === 'handler' && r.request_id === id);
+      assert.equal(handler.session_id, `s-${n}`);
+      assert.equal(sink.records.find((r) => r.msg === 'request completed' && r.request_id === id).session_id, `s-${n}`);
     });
   } finally {
     await server.close();

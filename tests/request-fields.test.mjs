@@ -110,7 +110,7 @@ test('node:http: a res "finish" listener added before addRequestFields runs with
   }
 });
 
-test('addRequestFields validates before changing anything, refuses request_id, and needs a request', async () => {
+test('addRequestFields validates before changing anything, refuses request_id, and needs the request\'s scope', async () => {
   const outcomes = {};
   const server = await listen(http.createServer(withRequestContext((req, res) => {
     const before = getCurrentContext();
@@ -128,15 +128,17 @@ test('addRequestFields validates before changing anything, refuses request_id, a
       }
     }
     outcomes.unchanged = JSON.stringify(getCurrentContext()) === JSON.stringify(before);
-    // A scope entered by the application itself: pass the request explicitly.
+    addRequestFields({ session_id: 'with-req' }, req);
+    outcomes.withReq = getCurrentContext();
+    // Inside a scope the application entered itself: the request's "latest
+    // scope" could not be kept apart from it, so this is refused.
     enterContext({ model_id: 'app' });
     try {
       addRequestFields({ session_id: 'x' });
     } catch (error) {
-      outcomes.nestedWithoutReq = error.code;
+      outcomes.nested = error.code;
     }
-    addRequestFields({ session_id: 'with-req' }, req);
-    outcomes.nestedWithReq = getCurrentContext();
+    outcomes.nestedUnchanged = getCurrentContext().session_id === 'with-req';
     res.end('ok');
   })));
   try {
@@ -147,8 +149,9 @@ test('addRequestFields validates before changing anything, refuses request_id, a
       requestId: 'ERR_MELLEA_INVALID_VALUE',
       notObject: 'ERR_INVALID_ARG_TYPE',
       unchanged: true,
-      nestedWithoutReq: 'ERR_MELLEA_NO_REQUEST',
-      nestedWithReq: { session_id: 'with-req', request_id: res.headers['x-request-id'], model_id: 'app' },
+      withReq: { session_id: 'with-req', request_id: res.headers['x-request-id'] },
+      nested: 'ERR_MELLEA_NO_REQUEST',
+      nestedUnchanged: true,
     });
   } finally {
     await server.close();

@@ -141,8 +141,8 @@ export declare function fastifyContext(
  * continuation, later middleware, and listeners of the request bound earlier
  * (pino-http's completion and abort lines). Throws like withContext on bad
  * fields (nothing changes), ERR_MELLEA_INVALID_VALUE for request_id, and
- * ERR_MELLEA_NO_REQUEST outside a request (pass `req` when the application
- * entered a scope of its own).
+ * ERR_MELLEA_NO_REQUEST outside the request's own scope (with Fastify, pass
+ * the request to use it inside a scope the application entered itself).
  */
 export declare function addRequestFields(fields: RequestFields | string, req?: IncomingMessage | { raw: IncomingMessage }): void;
 

@@ -69,7 +69,7 @@ export function fastifyOptions(options) {
   if (typeof requestIdLogLabel !== 'string' || !LABEL.test(requestIdLogLabel)) {
     throw invalidOption(where, `requestIdLogLabel must be a log key such as 'request_id' or 'reqId', got ${typeof requestIdLogLabel === 'string' ? JSON.stringify(requestIdLogLabel) : typeof requestIdLogLabel}`);
   }
-  const start = requestStarter(compiled);
+  const start = requestStarter(compiled, { reuse: true });
   bindRequestListeners();
   function genReqId(req) {
     return start(req).id;
@@ -129,7 +129,7 @@ export function fastifyContext(fastify, options, done) {
     done(error);
     return;
   }
-  const start = requestStarter(compiled);
+  const start = requestStarter(compiled, { reuse: true });
   const { header, echo } = compiled;
   bindRequestListeners();
   fastify.addHook('onRequest', function melleaContext(request, reply, next) {

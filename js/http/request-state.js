@@ -18,13 +18,22 @@ import { emitRequestScope } from '../request-hooks.js';
 const { current, resolve, childWith, childWithFreshRequestId, registry, carrier, fields: FIELDS } = internals;
 const { generateRequestId } = api;
 
-export const REQUEST_ID_INDEX = registry.lookup('request_id').index;
+const REQUEST_ID_INDEX = registry.lookup('request_id').index;
+export { REQUEST_ID_INDEX };
 /**
- * The request's state, on the IncomingMessage (one property, no WeakMap per
- * request); a string there is an id pinoHttpOptions().genReqId minted before
- * the context middleware ran, which the middleware then uses.
+ * The request's state on Fastify's raw request, for Fastify's hooks and
+ * addRequestFields(fields, request). Not on the Express/node:http path:
+ * Express swaps req's prototype and req then keeps its properties in a
+ * dictionary, where probing and writing one more property per request
+ * measured ~1.5% of an Express service's CPU (bench/http.bench.mjs profile);
+ * there the request's own scopes lead to it (scope.memo).
  */
-export const kState = Symbol('mellea-context.request');
+const kState = Symbol('mellea-context.request');
+export { kState };
+// Ids pinoHttpOptions().genReqId minted before the context middleware ran
+// (pino-http registered first), which the middleware then uses. Made on the
+// first such request only: the usual order never pays for it.
+let minted;
 // A request-level scope points to its request through the scope's
 // per-integration cache (scope.memo), for addRequestFields() without req. Not
 // a WeakMap from scope to request: one WeakMap entry per request cost an HTTP
@@ -81,9 +90,11 @@ export function scopeNow(state) {
 
 /** For bindPrototypeListeners: a listener added in one of the request's scopes runs in its latest. */
 function retarget(emitter, scope) {
-  const state = emitter[kState] ?? emitter.req?.[kState];
-  if (state === undefined || state.latest === scope || typeof state !== 'object') return scope;
-  return state.owns(scope) ? state.latest : scope;
+  // The add-time scope, when it is one of a request's own, names the request:
+  // nothing to read on the emitter.
+  const state = scope.memo?.[kRequest];
+  if (state === undefined || state.latest === scope) return scope;
+  return state.latest;
 }
 
 // Listeners added to req and res inside the request's scope (req.on('data'),
@@ -99,15 +110,17 @@ export function bindRequestListeners() {
 
 /** The request's state, or undefined when no integration has seen it. */
 export function stateOf(req) {
-  const state = req?.[kState];
-  return typeof state === 'object' ? state : undefined;
+  return req?.[kState];
 }
 
 /** pinoHttpOptions().genReqId: the request's id, minting it when the middleware has not run yet. */
 export function requestIdOf(req) {
-  const state = req[kState];
-  if (state !== undefined) return typeof state === 'string' ? state : state.id;
-  return (req[kState] = generateRequestId());
+  const state = req[kState] ?? requestOfScope(current());
+  if (state !== undefined) return state.id;
+  minted ??= new WeakMap();
+  let id = minted.get(req);
+  if (id === undefined) minted.set(req, (id = generateRequestId()));
+  return id;
 }
 
 function pickTrusted(inbound, indexes) {
@@ -123,7 +136,7 @@ function pickTrusted(inbound, indexes) {
  * Per-request work of one compiled integration: start(req) makes (once per
  * request, whichever integration sees it first) the request's state.
  */
-export function requestStarter(compiled) {
+export function requestStarter(compiled, { reuse = false } = {}) {
   const { where, header, trust, fields, onError } = compiled;
   const readsBaggage = trust.all || trust.indexes.length > 0;
   const readsId = trust.requestId !== 'ignore';
@@ -166,8 +179,11 @@ export function requestStarter(compiled) {
 
   /** The request's state. Never throws: every step has a fallback. */
   function start(req) {
-    const existing = req[kState];
-    if (existing !== undefined && typeof existing === 'object') return existing;
+    if (reuse) {
+      const existing = req[kState];
+      if (existing !== undefined) return existing;
+    }
+    const early = minted === undefined ? undefined : minted.get(req);
     let parent = current();
     let inboundId;
     if (readsId || readsBaggage) {
@@ -199,8 +215,8 @@ export function requestStarter(compiled) {
       id = inboundId;
       inboundId = undefined; // it is this request's id, not a parent's
       scope = childWith(parent, REQUEST_ID_INDEX, id);
-    } else if (existing !== undefined) {
-      id = existing; // minted by pinoHttpOptions().genReqId
+    } else if (early !== undefined) {
+      id = early; // minted by pinoHttpOptions().genReqId
       scope = childWith(parent, REQUEST_ID_INDEX, id);
     } else {
       scope = childWithFreshRequestId(parent);
@@ -210,7 +226,9 @@ export function requestStarter(compiled) {
     // (a truncated id is a duplicate id): the scope's limit covers the id.
     if (scope.maxValueBytes < id.length) scope.maxValueBytes = id.length;
     const state = new RequestState(id, trust.requestId === 'ignore' ? undefined : inboundId, scope, req);
-    req[kState] = state;
+    // Fastify's hooks find the state on the raw request; Express/node:http
+    // reach it through the request's scopes only (see kState).
+    if (reuse) req[kState] = state;
     req.id = id;
     markScope(scope, state);
     return state;
@@ -227,7 +245,7 @@ export function announceStart(state, req) {
 function noRequest(where) {
   return argumentError(
     'ERR_MELLEA_NO_REQUEST',
-    `${where}: not inside a request scope made by mellea-context/http (call it from a middleware after contextMiddleware/withRequestContext/fastifyContext, or pass the request as second argument)`,
+    `${where}: not in a request's scope made by mellea-context/http (call it from a middleware or hook after contextMiddleware/withRequestContext/fastifyContext, outside any withContext/enterContext scope of your own; with Fastify, pass the request as second argument)`,
   );
 }
 
@@ -251,7 +269,7 @@ export function addRequestFields(fields, req) {
     throw argumentError('ERR_INVALID_ARG_TYPE', `${where}: req must be the request object, got ${describeType(req)}`);
   }
   const scope = current();
-  const state = req !== undefined ? stateOf(req) ?? stateOf(req.raw) : requestOfScope(scope);
+  const state = (req !== undefined ? stateOf(req) ?? stateOf(req.raw) : undefined) ?? requestOfScope(scope);
   if (state === undefined) throw noRequest(where);
   refusesRequestId(fields);
   // Every resolve may throw (invalid fields): all of them before any change.
@@ -268,6 +286,6 @@ export function addRequestFields(fields, req) {
 
 /** The caller's request id kept as a parent id (trustInbound.requestId 'parent'), or undefined. */
 export function getInboundRequestId(req) {
-  const state = req !== undefined && req !== null ? stateOf(req) ?? stateOf(req.raw) : requestOfScope(current());
+  const state = (req !== undefined && req !== null ? stateOf(req) ?? stateOf(req.raw) : undefined) ?? requestOfScope(current());
   return state?.inboundRequestId;
 }
