@@ -1,4 +1,6 @@
-// `npm test`: the C++ core natively (GoogleTest + fuzz corpus replay under
+// `npm test`: first builds dist/ from what js/ and src/ say now (incremental:
+// CMake rebuilds only what changed), so tests never run against a stale
+// build; then the C++ core natively (GoogleTest + fuzz corpus replay under
 // AddressSanitizer and UndefinedBehaviorSanitizer, through CTest), then the
 // JS layer and the browser build with Node's test runner (browser tests drive
 // Debian's Chromium). Each runner prints its own summary.
@@ -18,7 +20,19 @@ function run(cmd, args) {
   }
 }
 
+function haveEmscripten() {
+  return spawnSync('emcc', ['--version'], { stdio: 'ignore', env: { ...process.env, NODE_PATH: '/usr/share/nodejs' } }).status === 0;
+}
+
 const onlyJs = process.argv.includes('--js');
+// The wasm too when Emscripten is here (CI always has it); else the JS over
+// the wasm already in dist/, said out loud.
+if (haveEmscripten()) {
+  run(process.execPath, [join('scripts', 'build.mjs')]);
+} else {
+  console.warn('test: no Emscripten here: testing the JS layer over the wasm already in dist/wasm');
+  run(process.execPath, [join('scripts', 'build.mjs'), '--js-only']);
+}
 if (!onlyJs) {
   run('cmake', ['-S', '.', '-B', 'build-native', '-DCMAKE_BUILD_TYPE=Debug', '-DMELLEA_SANITIZE=ON']);
   run('cmake', ['--build', 'build-native', '-j2']);

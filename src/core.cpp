@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "json_string.h"
 #include "request_id.h"
 
 namespace mellea {
@@ -60,6 +61,15 @@ Status Core::RequestIds(size_t count, size_t* len) {
   out_.resize(count * kRequestIdChars);
   if (!GenerateRequestIds(&out_[0], count)) return Status::kNoMemory;
   return FinishOut(len);
+}
+
+Status Core::EscapeText(size_t in_len, size_t* len) {
+  if (in_len > kMaxRecordTextBytes) return Status::kTooLong;
+  out_.resize(2 + kJsonEscapeFactor * in_len);
+  const size_t n = WriteJsonString(std::string_view(reinterpret_cast<const char*>(in_.get()), in_len), &out_[0]);
+  PointOut(out_.data() + 1, n - 2);
+  *len = n - 2;
+  return Status::kOk;
 }
 
 }  // namespace mellea

@@ -19,11 +19,17 @@
 namespace mellea {
 
 // The input area: JS copies inputs here, after checking they fit (an input
-// over this limit is refused or cut in JS before it is copied).
-constexpr size_t kInputBytes = size_t{72} << 10;  // one 64 KiB value and its header fit
-// The output area: the largest output any call writes (a record of
-// kInputBytes of text, every byte escaped to six, plus a scope's fields).
-constexpr size_t kOutputBytes = kInputBytes * 6 + 2 * kMaxScopeBytes + 4096;
+// over this limit is refused or cut in JS before it is copied). It holds
+// the entries of the largest scope, so any scope can be stored again from
+// its JS mirror.
+constexpr size_t kInputBytes = size_t{148} << 10;
+static_assert(kInputBytes >= kMaxScopeEntryBytes, "a stored scope must fit the input area");
+// Record texts (timestamp, level, message, exception, extra) in all; JS cuts
+// longer ones with a visible marker before they are copied.
+constexpr size_t kMaxRecordTextBytes = size_t{64} << 10;
+// The output area: the largest output any call writes (a record's texts,
+// every byte escaped to six, plus a scope's fields).
+constexpr size_t kOutputBytes = kMaxRecordTextBytes * 6 + kMaxScopeBytes + 8192;
 
 class Core {
  public:
@@ -51,6 +57,10 @@ class Core {
   Status ReleaseScope(uint64_t handle) { return store_.Release(handle); }
   Status DefineField(size_t name_len, FieldType type, int* index);
   Status RequestIds(size_t count, size_t* len);
+  // The in_len bytes of text in the input area as the inside of a JSON
+  // string (the one writer's escaping, without the quotes): texts too large
+  // for a record are escaped in chunks this way.
+  Status EscapeText(size_t in_len, size_t* len);
   // Copies n bytes into the output area (kNoMemory if they do not fit).
   Status WriteOut(const char* bytes, size_t n, size_t* len);
   // Points the output at bytes the core owns (the store, the output area).

@@ -325,7 +325,7 @@ Status FormatRecord(const FieldRegistry& registry, const std::vector<FieldValue>
   if (s != Status::kOk) return s;
   const size_t input_bytes = in.timestamp.size() + in.level.size() + in.message.size() +
                              in.exception.size() + in.extra.size();
-  if (input_bytes > kInputBytes) return Status::kTooLong;
+  if (input_bytes > kMaxRecordTextBytes) return Status::kTooLong;
 
   const bool has_exception = !in.exception.empty();
   auto reserved = [has_exception](std::string_view key) {

@@ -39,8 +39,8 @@ enum class Redaction : uint8_t { kNone = 0, kHash = 1, kOmit = 2 };
 
 constexpr size_t kRedactedHexChars = 16;
 constexpr size_t kMaxExtraDepth = 64;  // bounds the writer's recursion in the 64 KiB wasm stack
-// Record texts above kInputBytes in all are refused with kTooLong; the JS
-// layer cuts them with a visible marker before they are copied.
+// Record texts above kMaxRecordTextBytes in all are refused with kTooLong;
+// the JS layer cuts them with a visible marker before they are copied.
 
 struct RecordInput {
   std::string_view timestamp;

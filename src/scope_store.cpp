@@ -14,10 +14,12 @@ constexpr uint64_t kIndexBits = 16;
 constexpr uint64_t kIndexMask = (uint64_t{1} << kIndexBits) - 1;
 constexpr uint64_t kMaxGeneration = (uint64_t{1} << 37) - 1;
 constexpr size_t kEntryHeader = 6;
-// Entries of one child are at most a parent's (kMaxScopeBytes) plus the
-// changes (the caller's transfer area) plus generated ids; its JSON at most
-// twice the payload bytes plus names. See Build.
-constexpr size_t kScratchBytes = 3 * kMaxScopeBytes + 64 * 128;
+// While a child's entries are written they are at most a parent's
+// (kMaxScopeEntryBytes) plus the changes (at most kMaxChangeBytes) plus
+// generated ids; once checked against kMaxScopeEntryBytes, its JSON follows
+// them and is at most twice the payload bytes plus the names. See Build.
+constexpr size_t kMaxChangeBytes = kMaxScopeEntryBytes + 8192;
+constexpr size_t kScratchBytes = 3 * kMaxScopeEntryBytes + kMaxFields * 128 + kMaxChangeBytes;
 static_assert(kSlotCount <= (size_t{1} << kIndexBits), "slot index must fit the handle");
 
 uint32_t ReadU32(const uint8_t* p) {
@@ -62,7 +64,7 @@ ScopeStore::ScopeStore(const FieldRegistry& registry)
     : registry_(registry),
       arena_(new uint8_t[kStoreBytes]),
       slots_(new Slot[kSlotCount]),
-      scratch_(new uint8_t[kScratchBytes]) {}
+      child_(new uint8_t[kScratchBytes]) {}
 
 void ScopeStore::Evict(size_t index) {
   Slot& slot = slots_[index];
@@ -134,6 +136,7 @@ Status ScopeStore::Build(const uint8_t* parent, size_t parent_len, const uint8_t
     change_at[index] = changes + pos;
     pos += kEntryHeader + plen;
   }
+  if (len > kMaxChangeBytes) return Status::kScopeTooLarge;
   out->bad_field = -1;
   for (size_t pos = 0; pos + kEntryHeader <= parent_len;) {
     const size_t index = parent[pos];
@@ -141,7 +144,7 @@ Status ScopeStore::Build(const uint8_t* parent, size_t parent_len, const uint8_t
     pos += kEntryHeader + ReadU32(parent + pos + 2);
   }
   // Entries, in field order.
-  uint8_t* w = scratch_.get();
+  uint8_t* w = child_.get();
   for (size_t i = 0; i < nfields; ++i) {
     const uint8_t* e = change_at[i] != nullptr ? change_at[i] : parent_at[i];
     if (e == nullptr || e[1] == kChangeUnset) continue;
@@ -159,14 +162,14 @@ Status ScopeStore::Build(const uint8_t* parent, size_t parent_len, const uint8_t
     std::memcpy(w, e, n);
     w += n;
   }
-  const size_t entries_len = static_cast<size_t>(w - scratch_.get());
-  if (entries_len > kMaxScopeBytes) return Status::kScopeTooLarge;
+  const size_t entries_len = static_cast<size_t>(w - child_.get());
+  if (entries_len > kMaxScopeEntryBytes) return Status::kScopeTooLarge;
   // JSON: at most 2 + per field (name + 4) + 2 * payload bytes (values hold
   // no control characters, so only '"' and '\\' double).
   char* j = reinterpret_cast<char*>(w);
   char* json = j;
   *j++ = '{';
-  for (const uint8_t* e = scratch_.get(); e < w;) {
+  for (const uint8_t* e = child_.get(); e < w;) {
     const size_t plen = ReadU32(e + 2);
     const std::string& name = registry_.at(e[0]).name;  // [a-z0-9_]: nothing to escape
     if (j != json + 1) *j++ = ',';
@@ -195,8 +198,8 @@ Status ScopeStore::Build(const uint8_t* parent, size_t parent_len, const uint8_t
     e += kEntryHeader + plen;
   }
   *j++ = '}';
-  scratch_len_ = static_cast<size_t>(j - reinterpret_cast<char*>(scratch_.get()));
-  if (scratch_len_ > kMaxScopeBytes) return Status::kScopeTooLarge;
+  child_len_ = static_cast<size_t>(j - reinterpret_cast<char*>(child_.get()));
+  if (child_len_ > kMaxScopeBytes) return Status::kScopeTooLarge;
   *entries_out = entries_len;
   return Status::kOk;
 }
@@ -221,18 +224,18 @@ Status ScopeStore::Create(uint64_t parent, const uint8_t* changes, size_t len, s
   if (s != Status::kOk) return s;
   size_t index = 0;
   uint32_t offset = 0;
-  if (!Allocate(scratch_len_, &index, &offset)) return Status::kNoMemory;
-  std::memcpy(arena_.get() + offset, scratch_.get(), scratch_len_);
+  if (!Allocate(child_len_, &index, &offset)) return Status::kNoMemory;
+  std::memcpy(arena_.get() + offset, child_.get(), child_len_);
   Slot& slot = slots_[index];
   if (slot.live || slot.holds) Evict(index);  // only after a Release, never a live scope
   slot.live = true;
   slot.holds = true;
   slot.offset = offset;
   slot.entries_len = static_cast<uint32_t>(entries_len);
-  slot.json_len = static_cast<uint32_t>(scratch_len_ - entries_len);
+  slot.json_len = static_cast<uint32_t>(child_len_ - entries_len);
   ++live_;
   ++holding_;
-  used_ += scratch_len_;
+  used_ += child_len_;
   out->handle = (slot.generation << kIndexBits) | index;
   return Status::kOk;
 }

@@ -38,7 +38,10 @@ struct FieldValue {
 // generation (37 bits) << 16 | slot index (16 bits).
 constexpr size_t kSlotCount = 16384;
 constexpr size_t kStoreBytes = size_t{3} << 19;       // the store's byte budget: 1.5 MiB
-constexpr size_t kMaxScopeBytes = size_t{136} << 10;  // one scope: entries + JSON
+constexpr size_t kMaxScopeBytes = size_t{288} << 10;  // one scope: entries + JSON (two 64 KiB values fit)
+// A scope's JSON is at least as long as its entries less one byte per
+// field, so entries past this make the scope too large whatever its JSON.
+constexpr size_t kMaxScopeEntryBytes = kMaxScopeBytes / 2 + 64;
 
 // Kinds of a change entry (the u8 after the field index in Create's input).
 constexpr uint8_t kChangeUnset = 0xFF;       // the field is unset in the child
@@ -96,8 +99,8 @@ class ScopeStore {
   const FieldRegistry& registry_;
   std::unique_ptr<uint8_t[]> arena_;
   std::unique_ptr<Slot[]> slots_;
-  std::unique_ptr<uint8_t[]> scratch_;  // the child being built (kMaxScopeBytes)
-  size_t scratch_len_ = 0;
+  std::unique_ptr<uint8_t[]> child_;  // the child being built (kMaxScopeBytes)
+  size_t child_len_ = 0;
   size_t next_ = 0;    // next slot of the ring
   size_t oldest_ = 0;  // oldest slot holding bytes (== next_ when none)
   size_t holding_ = 0; // slots holding bytes

@@ -17,7 +17,7 @@ constexpr uint32_t kK[64] = {
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 };
 
-// Forced inline: at -Oz (the wasm build) clang keeps this a call, 384 per block.
+// Forced inline: at -Os (the wasm build) clang may keep this a call, 384 per block.
 __attribute__((always_inline)) inline uint32_t Rotr(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
 
 }  // namespace

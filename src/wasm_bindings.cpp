@@ -96,6 +96,12 @@ int32_t RequestIds(uint32_t count) {
   return Output(TheCore().RequestIds(count, &len), len);
 }
 
+// Text of `len` bytes -> its JSON string escaping, without the quotes.
+int32_t EscapeJson(uint32_t len) {
+  size_t out = 0;
+  return Output(TheCore().EscapeText(len, &out), out);
+}
+
 // Header value of `len` bytes -> fields in scopeCreate's encoding followed by
 // a u32 LE dropped-member count.
 int32_t BaggageExtract(uint32_t len) {
@@ -143,6 +149,7 @@ EMSCRIPTEN_BINDINGS(mellea_core) {
   emscripten::function("defineField", &DefineField);
   emscripten::function("setMaxValueBytes", &SetMaxValueBytes);
   emscripten::function("requestIds", &RequestIds);
+  emscripten::function("escapeJson", &EscapeJson);
   emscripten::function("baggageExtract", &BaggageExtract);
   emscripten::function("baggageInject", &BaggageInject);
   emscripten::function("formatRecord", &FormatRecord);

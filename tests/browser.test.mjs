@@ -255,7 +255,7 @@ describe('browser build in Chromium', () => {
       });
       return { kind, ...out };
     });
-    assert.equal(seen.kind, 'stack', 'Chromium has no AsyncContext (TOOLCHAIN.md); update this test when it does');
+    assert.equal(seen.kind, 'stack', 'Chromium has no AsyncContext (docs/toolchain.md); update this test when it does');
     assert.equal(seen.sync, 'bound');
     assert.equal(seen.afterAwait, undefined);
     assert.equal(seen.timerPlain, undefined);

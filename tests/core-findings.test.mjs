@@ -257,8 +257,11 @@ describe('finding 2: memory is bounded by bytes, and huge input is refused befor
       const parsed = JSON.parse(line);
       assert.equal(parsed.session_id, 'many-keys');
       assert.equal(parsed.model_id, 'ḿ');
-      // Today: 3.2 s (issue 8). JSON.stringify of this record alone takes
-      // about 0.3 s here; 2 s leaves room for a slow shared machine.
+      // Today: 3.2 s in the issue, 5 s measured here. JSON.stringify of this
+      // record alone takes 2.4-2.6 s on this (shared, 2-core) machine, so
+      // the bound can only be met by not serializing every key: cut the
+      // caller fields at a documented count with a visible marker, or refuse.
+      // The exact cut is not pinned down; the time bound and the heap are.
       assert.ok(ms < 2000, 'formatRecord took ' + Math.round(ms) + ' ms');
     });
     assert.ok(storeStats().wasmHeapBytes <= HEAP_BUDGET, 'heap ' + storeStats().wasmHeapBytes);

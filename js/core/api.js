@@ -21,6 +21,7 @@ export function createContextApi(carrier, boundary) {
   const registry = new Registry(boundary);
   const fields = registry.fields;
   const store = createStore(boundary, registry, unknownFields);
+  boundary.isFieldName = (key) => registry.lookup(key)?.name === key;
   const { childOf, childWith, childWithFreshRequestId, withHandle, jsonOf, isEmpty } = store;
 
   function current() {

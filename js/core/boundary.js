@@ -9,11 +9,21 @@
 // before any byte of it is copied. Outputs come back as (pointer, length) in
 // the result area, failures as a negated status.
 import { ERR_CORE } from './errors.js';
-import { RECORD_HEADER_BYTES, REQUEST_ID_CHARS, Status } from './status.js';
+import { RECORD_HEADER_BYTES, RECORD_TEXT_BYTES, REQUEST_ID_CHARS, Status } from './status.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 const ID_BATCH = 64;
+// Timestamps and levels longer than this are cut (they are short by nature).
+const SHORT_TEXT = 4096;
+// A message or exception beyond this is cut with the marker; up to it, it is
+// logged whole (escaped in chunks). 8 MiB: far past any useful log line.
+const MAX_LOGGED_TEXT_BYTES = 8 << 20;
+const ESCAPE_CHUNK_CHARS = 16384; // 48 KiB of UTF-8 at most: fits the input area
+const MAX_REDACTION = 64;
+// Marks caller strings spliced in after the core wrote the line; random per
+// process, so no caller text can imitate it.
+const SPLICE_NONCE = Math.random().toString(36).slice(2, 12);
 const utf8Slice = globalThis.Buffer?.prototype.utf8Slice;
 const latin1Slice = globalThis.Buffer?.prototype.latin1Slice;
 const byteLength = globalThis.Buffer?.byteLength;
@@ -40,11 +50,64 @@ export function utf8Length(text) {
  * documented truncation of record texts too large for the input area.
  */
 export function truncateToBytes(text, maxBytes) {
-  if (utf8Length(text) <= maxBytes) return text;
-  // Three bytes per UTF-16 unit at most: cutting at maxBytes/3 units always fits.
-  let keep = Math.max(0, Math.floor((maxBytes - 40) / 3));
-  if (keep > 0 && (text.charCodeAt(keep - 1) & 0xfc00) === 0xd800) keep--;
+  const bytes = utf8Length(text);
+  if (bytes <= maxBytes) return text;
+  const room = Math.max(0, maxBytes - 48); // the marker: at most 48 bytes
+  // Start from the text's own bytes per character, then shrink until it fits.
+  let keep = Math.min(text.length, Math.floor((room * text.length) / bytes));
+  for (;;) {
+    if (keep > 0 && (text.charCodeAt(keep - 1) & 0xfc00) === 0xd800) keep--;
+    if (keep === 0 || utf8Length(text.slice(0, keep)) <= room) break;
+    keep = Math.floor(keep * 0.9);
+  }
   return `${text.slice(0, keep)}…[truncated ${text.length - keep} characters]`;
+}
+
+/**
+ * The caller's fields (`extra`, JSON text of an object) cut to `budget`
+ * bytes: values over a quarter of it are cut with the marker, fields past
+ * the budget are left out and counted in `extra_truncated` (documented in
+ * docs/boundary.md). Not an object: the text itself, cut.
+ */
+export function fitExtra(extra, budget, splices, isFieldName) {
+  let fields;
+  try {
+    fields = JSON.parse(extra);
+  } catch {
+    return truncateToBytes(extra, budget);
+  }
+  if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) return truncateToBytes(extra, budget);
+  const keys = Object.keys(fields);
+  const perValue = Math.max(256, Math.floor(budget / 8));
+  const kept = {};
+  let used = 2;
+  let dropped = 0;
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    let value = fields[key];
+    let json = JSON.stringify(value);
+    if (utf8Length(json) > perValue) {
+      if (typeof value === 'string' && !isFieldName(key)) {
+        // Spliced into the line after the core wrote it (escaped in chunks):
+        // a big caller string is logged whole, up to MAX_LOGGED_TEXT_BYTES.
+        const placeholder = `\u0000mellea-${SPLICE_NONCE}-${splices.length}\u0000`;
+        splices.push(truncateToBytes(value, MAX_LOGGED_TEXT_BYTES));
+        value = placeholder;
+      } else {
+        value = truncateToBytes(typeof value === 'string' ? value : json, perValue);
+      }
+      json = JSON.stringify(value);
+    }
+    const cost = utf8Length(key) * 2 + 8 + utf8Length(json) * 2;
+    if (used + cost > budget - 64) {
+      dropped = keys.length - i;
+      break;
+    }
+    kept[key] = value;
+    used += cost;
+  }
+  if (dropped > 0) kept.extra_truncated = `[${dropped} more caller fields]`;
+  return JSON.stringify(kept);
 }
 
 function writeU32(heap, at, value) {
@@ -81,8 +144,11 @@ export class Boundary {
     const result = module.resultArea();
     this.result = new Uint32Array(this.heap.buffer, result, 4);
     this.resultId = result + 16;
-    this.ids = new Uint8Array(ID_BATCH * REQUEST_ID_CHARS);
+    // A Buffer in Node: latin1Slice reads ids out without a per-character loop.
+    this.ids = globalThis.Buffer !== undefined ? globalThis.Buffer.allocUnsafeSlow(ID_BATCH * REQUEST_ID_CHARS) : new Uint8Array(ID_BATCH * REQUEST_ID_CHARS);
     this.idsLeft = 0;
+    /** (key) => true when a caller key names a context field (set by the API: redaction applies to those). */
+    this.isFieldName = () => true;
   }
 
   // --- bytes in and out ---
@@ -113,7 +179,7 @@ export class Boundary {
   /** The output the last call left: `length` bytes at the result area's pointer, as text. */
   output(length) {
     const start = this.result[0];
-    return utf8Slice !== undefined ? utf8Slice.call(this.bytes, start, start + length) : decoder.decode(this.heap.subarray(start, start + length));
+    return utf8Slice !== undefined ? this.bytes.utf8Slice(start, start + length) : decoder.decode(this.heap.subarray(start, start + length));
   }
 
   // --- scopes ---
@@ -159,7 +225,7 @@ export class Boundary {
   /** The request id the last createScope generated (`length` <= 32 characters). */
   createdRequestId(length) {
     const at = this.resultId;
-    if (latin1Slice !== undefined) return latin1Slice.call(this.bytes, at, at + length);
+    if (latin1Slice !== undefined) return this.bytes.latin1Slice(at, at + length);
     return String.fromCharCode.apply(null, this.heap.subarray(at, at + length));
   }
 
@@ -206,6 +272,7 @@ export class Boundary {
     }
     const at = (ID_BATCH - this.idsLeft) * REQUEST_ID_CHARS;
     this.idsLeft--;
+    if (latin1Slice !== undefined) return this.ids.latin1Slice(at, at + REQUEST_ID_CHARS);
     return String.fromCharCode.apply(null, this.ids.subarray(at, at + REQUEST_ID_CHARS));
   }
 
@@ -214,29 +281,42 @@ export class Boundary {
   // record's texts go into the input area as UTF-8 behind a header of six
   // u32 lengths, the line comes back as an output.
 
-  /**
-   * Texts cut so that the record fits the input area: nothing is copied
-   * before this. Each text over its share gets the truncation marker; a cut
-   * `extra` is no longer JSON, so the core keeps it visible as the string
-   * "extra_unparsed" (docs/boundary.md).
-   */
-  fitRecord(texts, fixedBytes) {
-    const budget = this.inputCapacity - fixedBytes;
-    const sizes = texts.map(utf8Length);
-    let total = sizes.reduce((a, b) => a + b, 0);
-    if (total <= budget) return texts;
-    const out = texts.slice();
-    // Smallest first: each text gets at most an equal share of what is left.
-    const order = [0, 1, 2, 3, 4].sort((a, b) => sizes[a] - sizes[b]);
-    let left = budget;
-    for (let k = 0; k < order.length; k++) {
-      const i = order[k];
-      const share = Math.floor(left / (order.length - k));
-      if (sizes[i] > share) out[i] = truncateToBytes(texts[i], share);
-      left -= Math.min(sizes[i], utf8Length(out[i]));
+  /** Writes the record's texts and redaction into the input area and formats it; the line or -status. */
+  formatRecordIn(handle, timestamp, level, message, exception, extra, redaction) {
+    const heap = this.heap;
+    const base = this.input;
+    const end = base + RECORD_HEADER_BYTES + RECORD_TEXT_BYTES;
+    let at = base + RECORD_HEADER_BYTES;
+    const texts = [timestamp, level, message, exception, extra];
+    for (let n = 0; n < 5; n++) {
+      const written = this.put(at, texts[n], end);
+      if (written < 0) return -Status.TOO_LONG;
+      writeU32(heap, base + 4 * n, written);
+      at += written;
     }
-    total = out.reduce((a, t) => a + utf8Length(t), 0);
-    return total <= budget ? out : out.map(() => '…[truncated]');
+    writeU32(heap, base + 20, redaction.length);
+    heap.set(redaction, at);
+    at += redaction.length;
+    const result = this.m.formatRecord(handle, at - base);
+    return result < 0 ? result : this.output(result);
+  }
+
+  /**
+   * `text` as the inside of a JSON string (no quotes), escaped by the core's
+   * one writer in chunks that fit the input area: a message too large for
+   * the record's input area is never copied into wasm whole.
+   */
+  escapeInChunks(text) {
+    let out = '';
+    for (let start = 0; start < text.length; ) {
+      let stop = Math.min(text.length, start + ESCAPE_CHUNK_CHARS);
+      if (stop < text.length && (text.charCodeAt(stop - 1) & 0xfc00) === 0xd800) stop--; // keep a surrogate pair whole
+      const written = this.put(this.input, text.slice(start, stop));
+      const length = this.m.escapeJson(written);
+      out += this.output(length);
+      start = stop;
+    }
+    return out;
   }
 
   /**
@@ -245,28 +325,54 @@ export class Boundary {
    * `extra` is JSON.stringify output of the caller's fields; `redaction` a
    * Uint8Array, one Redaction code per field index. Returns the line, or a
    * negative status (-STALE_HANDLE when the handle was reused).
+   *
+   * Texts are bounded before any byte is copied (docs/boundary.md): the
+   * record's texts take at most RECORD_TEXT_BYTES of the input area. Above
+   * that, timestamp and level are cut to 4096 characters and the caller's
+   * fields to a quarter of the area (fitExtra), with the marker
+   * `…[truncated N characters]`; message and exception
+   * stay whole up to MAX_LOGGED_TEXT_BYTES each (escaped by the core in
+   * chunks and spliced into the line), and are cut with the marker past it.
    */
   formatRecord(handle, timestamp, level, message, exception, extra, redaction) {
-    const fixed = RECORD_HEADER_BYTES + redaction.length;
-    let texts = [timestamp, level, message, exception, extra];
-    if (fixed + (timestamp.length + level.length + message.length + exception.length + extra.length) * 3 > this.inputCapacity) {
-      texts = this.fitRecord(texts, fixed);
+    const chars = timestamp.length + level.length + message.length + exception.length + extra.length;
+    if (redaction.length > MAX_REDACTION) return -Status.MALFORMED;
+    if (chars * 3 <= RECORD_TEXT_BYTES) return this.formatRecordIn(handle, timestamp, level, message, exception, extra, redaction);
+    if (timestamp.length > SHORT_TEXT) timestamp = truncateToBytes(timestamp, SHORT_TEXT);
+    if (level.length > SHORT_TEXT) level = truncateToBytes(level, SHORT_TEXT);
+    const small = utf8Length(timestamp) + utf8Length(level);
+    const splices = [];
+    if (utf8Length(extra) > RECORD_TEXT_BYTES / 4) extra = fitExtra(extra, RECORD_TEXT_BYTES / 4, splices, this.isFieldName);
+    const room = RECORD_TEXT_BYTES - small - utf8Length(extra);
+    const messageBytes = utf8Length(message);
+    const exceptionBytes = utf8Length(exception);
+    if (messageBytes + exceptionBytes <= room) return this.splice(this.formatRecordIn(handle, timestamp, level, message, exception, extra, redaction), splices);
+    // Placeholders the core writes as plain strings; no raw `","message":"` can
+    // occur inside a JSON string (its quotes are escaped), so the first one
+    // found is the key's.
+    const line = this.formatRecordIn(handle, timestamp, level, '', exception === '' ? '' : '-', extra, redaction);
+    if (typeof line !== 'string') return line;
+    const messageAt = line.indexOf('"message":""');
+    let out = `${line.slice(0, messageAt + 11)}${this.escapeInChunks(truncateToBytes(message, MAX_LOGGED_TEXT_BYTES))}`;
+    let rest = line.slice(messageAt + 11);
+    if (exception !== '') {
+      const exceptionAt = rest.indexOf(',"exception":"-"');
+      out += rest.slice(0, exceptionAt + 14) + this.escapeInChunks(truncateToBytes(exception, MAX_LOGGED_TEXT_BYTES));
+      rest = rest.slice(exceptionAt + 15);
     }
-    const heap = this.heap;
-    const base = this.input;
-    let at = base + RECORD_HEADER_BYTES;
-    for (let n = 0; n < 5; n++) {
-      const written = this.put(at, texts[n]);
-      if (written < 0) return -Status.TOO_LARGE; // unreachable: fitRecord made room
-      writeU32(heap, base + 4 * n, written);
-      at += written;
+    return this.splice(out + rest, splices);
+  }
+
+  /** `line` with each caller-string placeholder replaced by its text, escaped by the core in chunks. */
+  splice(line, splices) {
+    if (typeof line !== 'string' || splices.length === 0) return line;
+    for (let i = 0; i < splices.length; i++) {
+      const mark = `"\\u0000mellea-${SPLICE_NONCE}-${i}\\u0000"`;
+      const at = line.indexOf(mark);
+      if (at < 0) continue; // left out past the budget
+      line = `${line.slice(0, at + 1)}${this.escapeInChunks(splices[i])}${line.slice(at + mark.length - 1)}`;
     }
-    writeU32(heap, base + 20, redaction.length);
-    if (redaction.length !== 0) heap.set(redaction, at);
-    at += redaction.length;
-    const result = this.m.formatRecord(handle, at - base);
-    if (result < 0) return result;
-    return this.output(result);
+    return line;
   }
 
   /**

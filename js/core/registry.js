@@ -4,7 +4,7 @@
 // limits) is decided by the core; this file only turns its statuses into
 // error messages.
 import { ContextFieldError, ERR_FIELD_DEFINITION, ERR_INVALID_VALUE, argumentError, describeType } from './errors.js';
-import { DEFAULT_MAX_VALUE_BYTES, MAX_FIELDS, Status, TYPE_CODES } from './status.js';
+import { DEFAULT_MAX_VALUE_BYTES, MAX_FIELDS, MAX_SCOPE_BYTES, Status, TYPE_CODES } from './status.js';
 import { utf8Length } from './boundary.js';
 
 export function camelAlias(name) {
@@ -124,7 +124,7 @@ export function invalidFromStatus(field, status, value, maxBytes, cp = 0) {
       return invalid(field, `expected ${field.type === 'integer' ? 'an integer' : `a ${field.type}`}, got ${describeType(value)}`);
     case Status.SCOPE_TOO_LARGE:
     case Status.TOO_LARGE:
-      return invalid(field, 'makes the scope larger than the store takes (see docs/boundary.md: at most 136 KiB of values and JSON per scope)');
+      return invalid(field, `makes the scope larger than the store takes (at most ${MAX_SCOPE_BYTES / 1024} KiB of values and their JSON per scope)`);
     default:
       return invalid(field, `refused by the core (status ${status})`);
   }

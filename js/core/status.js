@@ -41,3 +41,9 @@ export const MAX_FIELDS = 64;
 export const DEFAULT_MAX_VALUE_BYTES = 256;
 /** src/request_id.h kRequestIdChars. */
 export const REQUEST_ID_CHARS = 32;
+/** src/scope_store.h kMaxScopeBytes, kStoreBytes, kSlotCount; src/core.h kInputBytes, kMaxRecordTextBytes. */
+export const MAX_SCOPE_BYTES = 288 << 10;
+export const STORE_BYTES = 3 << 19;
+export const SLOT_COUNT = 16384;
+export const INPUT_BYTES = 148 << 10;
+export const RECORD_TEXT_BYTES = 64 << 10;

@@ -25,6 +25,8 @@ const hasOwn = Object.prototype.hasOwnProperty;
 // the texts are cut to 2 Mi characters each (at most 18 MiB of UTF-8 in all).
 const TRUNCATE_AT = 2 << 20;
 const SHORT_TEXT = 4096;
+// Caller fields kept per record (docs/boundary.md); the rest are counted.
+const MAX_CALLER_FIELDS = 1000;
 
 /** Text of anything, never throwing (user toString/getters may). */
 export function safeText(value) {
@@ -73,18 +75,46 @@ function tolerantJson(value) {
 /** JSON text of the record's extra fields ('' when none). */
 function extraJson(record) {
   let extra;
-  for (const key in record) {
-    if (!hasOwn.call(record, key) || RESERVED.has(key)) continue;
-    (extra ??= {})[key] = record[key];
+  let count = 0;
+  let skipped = 0;
+  const keys = Object.keys(record); // own enumerable string keys, faster than for-in on big records
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    if (RESERVED.has(key)) continue;
+    // A record with a million keys would be copied and serialized whole only
+    // to be cut (issue 8): past MAX_CALLER_FIELDS the rest are counted.
+    if (count === MAX_CALLER_FIELDS) {
+      skipped++;
+      continue;
+    }
+    let value;
+    try {
+      value = record[key];
+    } catch (error) {
+      value = `[unreadable: ${error?.name ?? 'Error'}]`; // a throwing getter costs its own field only
+    }
+    (extra ??= {})[key] = value;
+    count++;
   }
   if (extra === undefined) return '';
+  if (skipped > 0) extra.extra_truncated = `[${skipped} more caller fields]`;
   try {
     return JSON.stringify(extra) ?? '';
   } catch {
     try {
       return tolerantJson(extra) ?? '';
     } catch {
-      return '';
+      // One field cannot be written (nested too deep, a throwing toJSON):
+      // keep every other caller field, and say which one was left out.
+      const kept = {};
+      for (const key of Object.keys(extra)) {
+        try {
+          kept[key] = JSON.parse(tolerantJson(extra[key]) ?? 'null');
+        } catch (error) {
+          kept[key] = `[unserializable: ${error?.name ?? 'Error'}]`;
+        }
+      }
+      return JSON.stringify(kept);
     }
   }
 }

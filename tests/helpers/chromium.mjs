@@ -1,4 +1,4 @@
-// Drives Debian's Chromium with playwright-core (TOOLCHAIN.md: no browser
+// Drives Debian's Chromium with playwright-core (docs/toolchain.md: no browser
 // download works here), plus a tiny static server for the browser build.
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
@@ -8,7 +8,7 @@ import { chromium } from 'playwright-core';
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 // playwright adds --headless (headless: true) and a fresh, throw-away
-// --user-data-dir itself (it refuses one in args); the rest as TOOLCHAIN.md.
+// --user-data-dir itself (it refuses one in args); the rest as docs/toolchain.md.
 const FLAGS = [
   '--no-sandbox',
   '--disable-gpu',

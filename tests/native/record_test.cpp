@@ -172,7 +172,7 @@ TEST_F(RecordTest, IllFormedUtf8Replaced) {
 TEST_F(RecordTest, OneMebibyteMessage) {
   std::string msg;
   for (size_t i = 0; msg.size() < (size_t{1} << 20); ++i) msg += "chunk\n\x1b\"\\\xC3\xA9 " + std::to_string(i);
-  msg.resize(mellea::kInputBytes - 1024);  // may cut a sequence: the tail becomes U+FFFD
+  msg.resize(mellea::kMaxRecordTextBytes - 1024);  // may cut a sequence: the tail becomes U+FFFD
   const std::string line = Line(BuiltinScope(), Basic(msg));
   EXPECT_GT(line.size(), msg.size());
   const std::string got = Str(Parse(line), "message");
@@ -181,7 +181,7 @@ TEST_F(RecordTest, OneMebibyteMessage) {
 }
 
 TEST_F(RecordTest, TooLargeInputRefused) {
-  const std::string big(mellea::kInputBytes + 1, 'a');
+  const std::string big(mellea::kMaxRecordTextBytes + 1, 'a');
   std::string out;
   EXPECT_EQ(FormatRecord(core_.registry(), nullptr, Basic(big), &out), Status::kTooLong);
   EXPECT_TRUE(out.empty());
@@ -446,6 +446,17 @@ TEST(Sha256Test, IncrementalMatchesOneShotAtEveryPaddingBoundary) {
     }
   }
   EXPECT_EQ(Sha256Hex("abc", 16), "ba7816bf8f01cfea");
+}
+
+TEST_F(RecordTest, EscapeTextIsTheLineWritersEscaping) {
+  const std::string text = "q\"b\\ \n\x01 \xE2\x80\xA8 \xC3\xA9 \xFF";
+  std::memcpy(core_.Reserve(text.size()), text.data(), text.size());
+  size_t len = 0;
+  ASSERT_EQ(core_.EscapeText(text.size(), &len), Status::kOk);
+  std::string whole;
+  mellea::AppendJsonString(text, &whole);
+  EXPECT_EQ("\"" + std::string(core_.output(), len) + "\"", whole);
+  EXPECT_EQ(core_.EscapeText(mellea::kMaxRecordTextBytes + 1, &len), Status::kTooLong);
 }
 
 }  // namespace
