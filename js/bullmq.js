@@ -3,33 +3,37 @@
 // or on another machine) runs the processor in that context.
 //
 // Carrier: one reserved key in the job's options, `job.opts.mellea`, holding
-// the fields as W3C baggage members (mellea.<field>=<percent-encoded>), the
-// same text the HTTP propagation sends. Not job.data: that is the user's
-// payload (schemas, dashboards, job.updateData) and stays untouched. Not
+// the set fields as a plain object with canonical keys ({ session_id, ... }),
+// what getCurrentContext() returns. Not job.data: that is the user's payload
+// (schemas, dashboards, job.updateData) and stays untouched. Not
 // opts.telemetry.metadata: BullMQ's own OpenTelemetry integration overwrites
 // it. BullMQ stores unknown option keys with the job and gives them back on
-// the worker (optsAsJSON/optsFromJSON keep them), also across retries.
+// the worker (optsAsJSON/optsFromJSON keep them), also across retries. A
+// plain object rather than baggage text because BullMQ already decodes the
+// options: the worker then only validates (measured under load: decoding
+// baggage text through the C++ codec cost 7-9 us per job, most of what
+// carrying added).
 //
-// On arrival the text is treated as untrusted input, like an inbound
-// baggage header: the C++ codec (src/baggage.h) reads at most 64 members and
-// 8192 bytes, drops malformed members, unknown fields and values breaking the
-// field rules; a carrier that is not a string or is longer than that is
-// dropped whole. The job runs either way: telemetry never fails a job.
+// On arrival the carrier is untrusted input, like an inbound baggage header:
+// at most 64 fields and 8192 bytes of values (the baggage limits) or it is
+// dropped whole; keys that are not canonical field names (or not accepted)
+// and values that break the field rules (the checks withContext applies) are
+// dropped one by one. The job runs either way: telemetry never fails a job.
 //
 // This module does not import bullmq: it only reads job.opts and calls
 // queue.add/addBulk, so it works with whichever BullMQ the app installed.
 import { createHash } from 'node:crypto';
 import { api, internals } from './node/runtime.js';
 import { argumentError, describeType } from './core/errors.js';
-import { EMPTY, baggageFor, fieldsFromBaggage } from './propagation/baggage.js';
 
-const { current, resolve, childWith, registry, carrier } = internals;
+const { current, resolve, childWith, registry, carrier, snapshotOf, ROOT, EMPTY } = internals;
 const { generateRequestId } = api;
 
 /** The job option that carries the context. */
 export const JOB_CONTEXT_KEY = 'mellea';
-// What the codec reads at most (src/baggage.h): a longer carrier was not
-// written by this package, so none of it is trusted.
+// The baggage limits (src/baggage.h): a larger carrier was not written by
+// this package, so none of it is trusted.
+const MAX_CARRIER_FIELDS = 64;
 const MAX_CARRIER_BYTES = 8192;
 const REQUEST_ID_INDEX = registry.lookup('request_id').index;
 const PRODUCER_OPTIONS = ['omit', 'hash'];
@@ -88,34 +92,39 @@ function compileProducer(options, where) {
 const PLAIN = { omitted: [], hashed: [] };
 
 /**
- * The carrier text for the current scope under `compiled`, or undefined when
- * there is nothing to carry. Cached on the scope (its fields never change).
+ * The carrier for the current scope under `compiled` (a frozen object of the
+ * set fields), or undefined when there is nothing to carry. Cached on the
+ * scope (its fields never change).
  */
-function carrierText(compiled) {
+function carrierFor(compiled) {
   const scope = current();
-  if (compiled === PLAIN) return baggageFor(scope, undefined);
+  if (scope === undefined || scope === ROOT) return undefined;
   const memo = (scope.memo ??= {});
   const cache = (memo.jobCarriers ??= new Map());
-  if (cache.has(compiled)) return cache.get(compiled);
-  const changes = {};
-  for (const field of compiled.omitted) changes[field.name] = null;
-  for (const field of compiled.hashed) {
-    const value = scope.values[field.index];
-    if (value !== undefined) changes[field.name] = hashValue(value);
+  let carried = cache.get(compiled);
+  if (carried !== undefined || cache.has(compiled)) return carried;
+  const snapshot = snapshotOf(scope);
+  if (compiled === PLAIN) {
+    carried = snapshot;
+  } else {
+    const out = { ...snapshot };
+    for (const field of compiled.omitted) delete out[field.name];
+    for (const field of compiled.hashed) if (typeof out[field.name] === 'string') out[field.name] = hashValue(out[field.name]);
+    carried = Object.freeze(out);
   }
-  const text = baggageFor(resolve(scope, changes), undefined);
-  cache.set(compiled, text);
-  return text;
+  if (Object.keys(carried).length === 0) carried = undefined;
+  cache.set(compiled, carried);
+  return carried;
 }
 
-function withCarrier(opts, text, where) {
+function withCarrier(opts, carried, where) {
   if (opts !== undefined && opts !== null && (typeof opts !== 'object' || Array.isArray(opts))) {
     throw argumentError('ERR_INVALID_ARG_TYPE', `${where}: job options must be an object, got ${describeType(opts)}`);
   }
   // A copy: the caller's options object (often a shared constant) stays as it was.
   const out = { ...opts };
-  if (text === undefined) delete out[JOB_CONTEXT_KEY];
-  else out[JOB_CONTEXT_KEY] = text;
+  if (carried === undefined) delete out[JOB_CONTEXT_KEY];
+  else out[JOB_CONTEXT_KEY] = carried;
   return out;
 }
 
@@ -125,7 +134,7 @@ function withCarrier(opts, text, where) {
  */
 export function contextJobOptions(opts, options) {
   const compiled = compileProducer(options, 'contextJobOptions');
-  return withCarrier(opts, carrierText(compiled), 'contextJobOptions');
+  return withCarrier(opts, carrierFor(compiled), 'contextJobOptions');
 }
 
 function checkQueue(queue, where) {
@@ -142,7 +151,7 @@ function checkQueue(queue, where) {
 export async function addWithContext(queue, name, data, opts, options) {
   checkQueue(queue, 'addWithContext');
   const compiled = compileProducer(options, 'addWithContext');
-  return queue.add(name, data, withCarrier(opts, carrierText(compiled), 'addWithContext'));
+  return queue.add(name, data, withCarrier(opts, carrierFor(compiled), 'addWithContext'));
 }
 
 /**
@@ -154,11 +163,11 @@ export function contextQueue(queue, options) {
   checkQueue(queue, 'contextQueue');
   const compiled = compileProducer(options, 'contextQueue');
   async function add(name, data, opts) {
-    return queue.add(name, data, withCarrier(opts, carrierText(compiled), 'contextQueue.add'));
+    return queue.add(name, data, withCarrier(opts, carrierFor(compiled), 'contextQueue.add'));
   }
   async function addBulk(jobs) {
     if (!Array.isArray(jobs)) throw argumentError('ERR_INVALID_ARG_TYPE', `contextQueue.addBulk: jobs must be an array, got ${describeType(jobs)}`);
-    const text = carrierText(compiled);
+    const text = carrierFor(compiled);
     return queue.addBulk(jobs.map((job) => ({ ...job, opts: withCarrier(job?.opts, text, 'contextQueue.addBulk') })));
   }
   const methods = { add, addBulk };
@@ -180,11 +189,75 @@ export function contextQueue(queue, options) {
   });
 }
 
-/** Counts the mellea.* members of a carrier, to tell whether any was dropped. */
-function memberCount(text) {
-  let count = 0;
-  for (const member of text.split(',')) if (member.trimStart().startsWith('mellea.')) count++;
-  return count;
+/**
+ * The fields a job's carrier may put in scope: { fields, problem }. `fields`
+ * holds canonical names with values that passed the field rules; `problem`
+ * says what was dropped, if anything. Never throws on content.
+ */
+function readCarrier(job, accepted) {
+  let raw;
+  try {
+    raw = job?.opts?.[JOB_CONTEXT_KEY];
+  } catch {
+    return { fields: EMPTY, problem: 'the job options could not be read' };
+  }
+  if (raw === undefined) return { fields: EMPTY, problem: undefined };
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw) || Object.getPrototypeOf(raw) !== Object.prototype) {
+    return { fields: EMPTY, problem: `the carried context is ${describeType(raw)}, not an object of fields; dropped` };
+  }
+  const keys = Object.keys(raw);
+  if (keys.length > MAX_CARRIER_FIELDS) return { fields: EMPTY, problem: `the carried context has ${keys.length} keys, over ${MAX_CARRIER_FIELDS}; dropped` };
+  let bytes = 0;
+  let problem;
+  let kept;
+  for (const key of keys) {
+    const field = registry.lookup(key);
+    if (field === undefined || field.name !== key) {
+      problem = 'unknown keys in the carried context were dropped';
+      continue;
+    }
+    if (accepted !== undefined && !accepted.has(key)) continue;
+    const value = raw[key];
+    if (typeof value === 'string') bytes += value.length;
+    else if (typeof value !== 'number' && typeof value !== 'boolean') {
+      problem = `${key} in the carried context is ${describeType(value)}; dropped`;
+      continue;
+    }
+    (kept ??= {})[key] = value;
+  }
+  // UTF-16 units never exceed UTF-8 bytes by count, so the exact count is only needed near the limit.
+  if (bytes > MAX_CARRIER_BYTES / 3 && kept !== undefined) {
+    bytes = 0;
+    for (const key of Object.keys(kept)) if (typeof kept[key] === 'string') bytes += Buffer.byteLength(kept[key], 'utf8');
+  }
+  if (bytes > MAX_CARRIER_BYTES) return { fields: EMPTY, problem: `the carried context is over ${MAX_CARRIER_BYTES} bytes; dropped` };
+  return { fields: kept ?? EMPTY, problem };
+}
+
+/** `parent` with the carried fields; a field that breaks the rules is dropped alone. */
+function scopeWithCarried(parent, fields, report) {
+  if (fields === EMPTY) return parent;
+  try {
+    return resolve(parent, fields, 'withJobContext');
+  } catch {
+    // Only hostile input gets here: find the bad fields one by one.
+  }
+  const good = {};
+  const bad = [];
+  for (const key of Object.keys(fields)) {
+    try {
+      resolve(ROOT, { [key]: fields[key] }, 'withJobContext');
+      good[key] = fields[key];
+    } catch (error) {
+      bad.push(`${key} (${error?.message ?? error})`);
+    }
+  }
+  report(`carried fields that break the field rules were dropped: ${bad.join('; ')}`);
+  try {
+    return resolve(parent, good, 'withJobContext');
+  } catch {
+    return parent;
+  }
 }
 
 function droppedError(job, message) {
@@ -214,31 +287,16 @@ function compileWorker(options) {
 
   /** The scope the job runs in. Never throws: every step has a fallback. */
   function scopeFor(job) {
-    const parent = current();
-    let scope = parent;
-    const text = job?.opts?.[JOB_CONTEXT_KEY];
-    if (text !== undefined) {
-      if (typeof text !== 'string') {
-        report(droppedError(job, `the carried context is ${describeType(text)}, not baggage text; dropped`), job);
-      } else if (text.length > MAX_CARRIER_BYTES || Buffer.byteLength(text, 'utf8') > MAX_CARRIER_BYTES) {
-        report(droppedError(job, `the carried context is over ${MAX_CARRIER_BYTES} bytes; dropped`), job);
-      } else {
-        const carried = fieldsFromBaggage(text);
-        let found = carried;
-        if (accepted !== undefined && found !== EMPTY) {
-          found = {};
-          for (const name of Object.keys(carried)) if (accepted.has(name)) found[name] = carried[name];
-        }
-        if (memberCount(text) > Object.keys(carried).length) {
-          report(droppedError(job, 'members of the carried context were malformed, unknown or broke the field rules; those were dropped'), job);
-        }
-        try {
-          if (Object.keys(found).length > 0) scope = resolve(parent, found);
-        } catch {
-          // Values passed the C++ field rules; only a configure() race gets here.
-        }
-      }
+    let carried;
+    try {
+      carried = readCarrier(job, accepted);
+    } catch (error) {
+      // A carrier that throws when read (a getter, a Proxy): nothing from it.
+      carried = { fields: EMPTY, problem: `the carried context could not be read (${error?.message ?? error}); dropped` };
     }
+    const { fields, problem } = carried;
+    if (problem !== undefined) report(droppedError(job, problem), job);
+    let scope = scopeWithCarried(current(), fields, (message) => report(droppedError(job, message), job));
     // The originating request's id stays the job's request_id (one id from
     // the HTTP request through every job it caused); a job with none gets a
     // fresh one, as an inbound request does.
@@ -269,7 +327,6 @@ export function withJobContext(processor, options) {
 
 /** The fields a job carries, validated as withJobContext does (frozen; {} if none). */
 export function jobContext(job) {
-  const text = job?.opts?.[JOB_CONTEXT_KEY];
-  if (typeof text !== 'string' || text.length > MAX_CARRIER_BYTES || Buffer.byteLength(text, 'utf8') > MAX_CARRIER_BYTES) return EMPTY;
-  return fieldsFromBaggage(text);
+  const { fields } = readCarrier(job, undefined);
+  return snapshotOf(scopeWithCarried(ROOT, fields, () => {}));
 }

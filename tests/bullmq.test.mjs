@@ -60,6 +60,11 @@ function startWorker(port, queueName) {
 const linesOf = (records, jobId) => records.filter((r) => r.msg !== undefined && r.job === jobId);
 const spanOf = (records, jobId) => records.find((r) => r.span === 'process' && r.job === jobId);
 const doneCount = (records) => records.filter((r) => r.msg === 'job done').length;
+// The worker's stdout and Redis' completion event race: wait for both lines.
+async function finishedLines(worker, jobId) {
+  await worker.until((r) => linesOf(r, jobId).length >= 2, `the log lines of job ${jobId}`);
+  return linesOf(worker.records, jobId);
+}
 
 describe('mellea-context/bullmq with a real Redis and a worker process', { skip }, () => {
   let redis;
@@ -128,13 +133,15 @@ describe('mellea-context/bullmq with a real Redis and a worker process', { skip 
     assert.equal(checked, 402);
   });
 
-  it('hostile context on a job (oversized, control characters, unknown fields, not text) is dropped and the job still completes', async () => {
+  it('hostile context on a job (oversized, control characters, unknown fields, wrong types, not an object) is dropped and the job still completes', async () => {
     const cases = {
-      oversized: { carried: `mellea.session_id=big,${'mellea.model_id=x,'.repeat(1000)}`, expect: {} },
-      control: { carried: 'mellea.session_id=evil%0A%7B%22level%22%3A60%7D,mellea.model_id=m-kept', expect: { model_id: 'm-kept' } },
-      unknownFields: { carried: 'mellea.is_admin=true,mellea.__proto__=x,mellea.session_id=s-kept', expect: { session_id: 's-kept' } },
-      notText: { carried: { session_id: 'object-carrier' }, expect: {} },
-      badRequestId: { carried: `mellea.request_id=${'r'.repeat(300)}`, expect: {} },
+      oversized: { carried: { session_id: 'big', model_id: 'x'.repeat(200), ...Object.fromEntries(Array.from({ length: 70 }, (_, i) => [`f${i}`, 'y'.repeat(200)])) }, expect: {} },
+      oversizedValues: { carried: { session_id: 'big', model_id: 'z'.repeat(9000) }, expect: {} },
+      control: { carried: { session_id: 'evil\n{"level":60}', model_id: 'm-kept' }, expect: { model_id: 'm-kept' } },
+      unknownFields: { carried: JSON.parse('{"is_admin":true,"__proto__":{"x":1},"sessionId":"alias-not-canonical","session_id":"s-kept"}'), expect: { session_id: 's-kept' } },
+      notAnObject: { carried: 'mellea.session_id=text-carrier', expect: {} },
+      wrongTypes: { carried: { session_id: ['s-array'], sampling_iteration: 'seven', model_id: null }, expect: {} },
+      badRequestId: { carried: { request_id: 'r'.repeat(300) }, expect: {} },
     };
     const added = {};
     for (const [name, { carried }] of Object.entries(cases)) {
@@ -145,7 +152,7 @@ describe('mellea-context/bullmq with a real Redis and a worker process', { skip 
       const job = added[name];
       const result = await job.waitUntilFinished(events, 30_000);
       assert.equal(typeof result, 'object', `${name}: the job completed`);
-      const lines = linesOf(worker.records, job.id);
+      const lines = await finishedLines(worker, job.id);
       assert.equal(lines.length, 2, name);
       for (const line of lines) {
         for (const key of ['session_id', 'model_id', 'is_admin', '__proto__']) {
@@ -155,7 +162,7 @@ describe('mellea-context/bullmq with a real Redis and a worker process', { skip 
         // No trusted request id: the job got a fresh one, never the hostile text.
         assert.match(line.request_id, /^[0-9a-f]{32}$/, name);
       }
-      assert.ok(!JSON.stringify(lines).includes('evil'), name);
+      assert.ok(!/evil|alias-not|s-array|seven|big/.test(JSON.stringify(lines)), name);
       assert.ok(worker.records.some((r) => r.dropped === job.id && r.code === 'ERR_MELLEA_JOB_CONTEXT'), `${name}: the drop was reported`);
     }
   });
@@ -173,11 +180,11 @@ describe('mellea-context/bullmq with a real Redis and a worker process', { skip 
     }
     assert.equal((await queue.getJob(omitted.id)).opts.attempts, 2, 'the caller\'s options are kept');
     const sha = createHash('sha256').update(secret).digest('hex');
-    for (const line of linesOf(worker.records, omitted.id)) {
+    for (const line of await finishedLines(worker, omitted.id)) {
       assert.ok(!Object.hasOwn(line, 'session_id'), JSON.stringify(line));
       assert.equal(line.request_id, 'r-omit');
     }
-    for (const line of linesOf(worker.records, hashed.id)) {
+    for (const line of await finishedLines(worker, hashed.id)) {
       assert.equal(line.session_id, sha);
       assert.equal(line.request_id, 'r-hash');
     }
@@ -186,7 +193,7 @@ describe('mellea-context/bullmq with a real Redis and a worker process', { skip 
   it('a job added outside any scope runs with a fresh request id and no session; a failing processor still fails its job', async () => {
     const plain = await contextQueue(queue).add('plain', { expect: {} });
     await plain.waitUntilFinished(events, 30_000);
-    const lines = linesOf(worker.records, plain.id);
+    const lines = await finishedLines(worker, plain.id);
     assert.equal(lines.length, 2);
     assert.ok(!Object.hasOwn(lines[0], 'session_id'));
     assert.match(lines[0].request_id, /^[0-9a-f]{32}$/);
@@ -194,7 +201,7 @@ describe('mellea-context/bullmq with a real Redis and a worker process', { skip 
 
     const failing = await withContext('s-fail', () => addWithContext(queue, 'fail', { expect: { session_id: 's-fail' }, fail: true }));
     await assert.rejects(failing.waitUntilFinished(events, 30_000), /processor failed on purpose/);
-    assert.equal(linesOf(worker.records, failing.id)[1].session_id, 's-fail');
+    assert.equal((await finishedLines(worker, failing.id))[1].session_id, 's-fail');
   });
 });
 
@@ -204,7 +211,7 @@ describe('mellea-context/bullmq without Redis: options and arguments', () => {
   it('contextJobOptions copies the options, adds the carrier inside a scope and nothing outside', () => {
     const shared = Object.freeze({ attempts: 3 });
     const inside = withContext({ sessionId: 's-1', requestId: 'r-1' }, () => contextJobOptions(shared));
-    assert.deepEqual(inside, { attempts: 3, [JOB_CONTEXT_KEY]: 'mellea.session_id=s-1,mellea.request_id=r-1' });
+    assert.deepEqual(inside, { attempts: 3, [JOB_CONTEXT_KEY]: { session_id: 's-1', request_id: 'r-1' } });
     assert.deepEqual(contextJobOptions(shared), { attempts: 3 });
     assert.deepEqual(contextJobOptions(), {});
     assert.deepEqual(jobContext({ opts: inside }), { session_id: 's-1', request_id: 'r-1' });
@@ -214,7 +221,7 @@ describe('mellea-context/bullmq without Redis: options and arguments', () => {
     const view = contextQueue(fakeQueue);
     assert.equal(view.name, 'fake');
     const jobs = await withContext('s-bulk', () => view.addBulk([{ name: 'a', data: {} }, { name: 'b', data: {}, opts: { delay: 5 } }]));
-    assert.deepEqual(jobs.map((j) => j.opts), [{ [JOB_CONTEXT_KEY]: 'mellea.session_id=s-bulk' }, { delay: 5, [JOB_CONTEXT_KEY]: 'mellea.session_id=s-bulk' }]);
+    assert.deepEqual(jobs.map((j) => j.opts), [{ [JOB_CONTEXT_KEY]: { session_id: 's-bulk' } }, { delay: 5, [JOB_CONTEXT_KEY]: { session_id: 's-bulk' } }]);
   });
 
   it('refuses bad options and arguments with coded errors, before adding anything', async () => {
@@ -253,7 +260,7 @@ describe('mellea-context/bullmq without Redis: options and arguments', () => {
   });
 
   it('withJobContext accepts only the fields it is told to, and keeps the worker\'s own scope underneath', async () => {
-    const job = { id: '1', name: 'n', opts: { [JOB_CONTEXT_KEY]: 'mellea.session_id=s-job,mellea.model_id=m-job,mellea.request_id=r-job' } };
+    const job = { id: '1', name: 'n', opts: { [JOB_CONTEXT_KEY]: { session_id: 's-job', model_id: 'm-job', request_id: 'r-job' } } };
     const seen = await withContext({ modelId: 'worker-model' }, () => withJobContext(async () => (await import('mellea-context')).getCurrentContext(), { accept: ['session_id', 'request_id'] })(job));
     assert.deepEqual(seen, { session_id: 's-job', request_id: 'r-job', model_id: 'worker-model' });
   });

@@ -6,7 +6,7 @@ import type { CurrentContext } from './index.js';
 /** A field name, either spelling (session_id or sessionId). */
 type FieldName = string;
 
-/** The job option holding the carried context (W3C baggage text). */
+/** The job option holding the carried context: { session_id, request_id, ... }. */
 export declare const JOB_CONTEXT_KEY: 'mellea';
 
 /** Producer options, as for the outbound propagation. */
@@ -40,7 +40,7 @@ interface QueueLike<Opts = any, R = any> {
 }
 
 /** A copy of `opts` carrying the current context in `opts.mellea` (removed outside any scope). */
-export declare function contextJobOptions<O extends object = {}>(opts?: O, options?: JobContextOptions): O & { mellea?: string };
+export declare function contextJobOptions<O extends object = {}>(opts?: O, options?: JobContextOptions): O & { mellea?: CurrentContext };
 
 /** queue.add(name, data, opts) with the current context on the job. */
 export declare function addWithContext<Q extends QueueLike>(
