@@ -130,12 +130,12 @@ describe('defaultHeaders: injectHeaders({}) is a snapshot; contextFetch injects 
   }
 
   it('the trap: every later call carries the first request\'s session', async () => {
-    const sent = await serviceCalling((url) => new OpenAI({ apiKey: 'test', baseURL: `${url}/v1`, maxRetries: 0, defaultHeaders: injectHeaders({}) }));
+    const sent = await serviceCalling((url) => new OpenAI({ apiKey: 'test', baseURL: `${url}/v1`, maxRetries: 0, defaultHeaders: injectHeaders({}, { url, destinations: ['127.0.0.1'] }) }));
     assert.deepEqual(sent, ['user-1', 'user-1', 'user-1']);
   });
 
   it('contextFetch: each call carries its own session', async () => {
-    const sent = await serviceCalling((url) => new OpenAI({ apiKey: 'test', baseURL: `${url}/v1`, maxRetries: 0, fetch: contextFetch() }));
+    const sent = await serviceCalling((url) => new OpenAI({ apiKey: 'test', baseURL: `${url}/v1`, maxRetries: 0, fetch: contextFetch(undefined, { destinations: ['127.0.0.1'] }) }));
     assert.deepEqual(sent, ['user-1', 'user-2', 'user-3']);
   });
 
@@ -145,7 +145,7 @@ describe('defaultHeaders: injectHeaders({}) is a snapshot; contextFetch injects 
       seen.push(Object.fromEntries(new Headers(init?.headers)));
       return new Response('ok');
     };
-    const fetch = contextFetch(fake);
+    const fetch = contextFetch(fake, { destinations: ['127.0.0.1'] });
     await withContext({ session_id: 's-1' }, () => fetch('http://127.0.0.1:9/x', { headers: { 'x-a': '1', baggage: 'k=v' } }));
     await fetch('http://127.0.0.1:9/y', { headers: [['x-b', '2']] });
     await withContext('s-2', () => fetch(new Request('http://127.0.0.1:9/z', { headers: { 'x-c': '3' } })));

@@ -96,7 +96,7 @@ export declare function extractHeaders(headers: HeadersLike): CurrentContext;
  * A fetch that adds the context current at each call as baggage (a fresh Headers per call;
  * outside any scope the arguments pass through). Default base: the global fetch at call time.
  */
-export declare function contextFetch(baseFetch?: typeof fetch): typeof fetch;
+export declare function contextFetch(baseFetch?: typeof fetch | null, policy?: OutboundPolicy): typeof fetch;
 
 /** node:http: http.createServer(withRequestContext(handler, options)). */
 export declare function withRequestContext<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(
