@@ -149,7 +149,10 @@ Status ScopeStore::Build(const uint8_t* parent, size_t parent_len, const uint8_t
     const uint8_t* e = change_at[i] != nullptr ? change_at[i] : parent_at[i];
     if (e == nullptr || e[1] == kChangeUnset) continue;
     if (e[1] == kChangeFreshRequestId) {
-      size_t n = kRequestIdChars < max_bytes ? kRequestIdChars : max_bytes;
+      // A generated id is always whole: it is valid by construction, and a
+      // cut id (configure({ maxValueBytes: 4 })) would repeat within hundreds
+      // of requests. The scope's limit covers it (see the JS mirror).
+      const size_t n = kRequestIdChars;
       if (!GenerateRequestIds(out->request_id, 1)) return Status::kNoMemory;
       w[0] = static_cast<uint8_t>(i);
       w[1] = static_cast<uint8_t>(FieldType::kString);

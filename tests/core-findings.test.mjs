@@ -36,6 +36,8 @@ import { createPinoMixin, pinoMixin, pinoOptions } from 'mellea-context/pino';
 import { winstonFormat } from 'mellea-context/winston';
 import { healthProbe, HEAP_BUDGET, MiB, V4_ID } from './tests/helpers/health.mjs';
 import { lineSink } from './tests/helpers/lines.mjs';
+// These checks are about the codec, not the outbound policy: send the fields as they are.
+const CLEAR = Object.freeze({ redactExternal: {} });
 const Q700 = '"'.repeat(700);
 `;
 
@@ -118,7 +120,7 @@ describe('finding 1: a scope whose JSON outgrows the I/O buffer does not corrupt
   it('injectHeaders into headers that already carry baggage', () => child(`
     configure({ maxValueBytes: 1024 });
     withContext({ session_id: Q700, request_id: Q700, model_id: Q700 }, () => {
-      const headers = injectHeaders({ baggage: 'k=v' });
+      const headers = injectHeaders({ baggage: 'k=v' }, CLEAR);
       assert.match(headers.baggage, /(^|,)k=v(,|$)/, 'existing baggage lost: ' + headers.baggage.slice(0, 120));
       assert.deepEqual({ ...extractHeaders(headers) }, { session_id: Q700, request_id: Q700, model_id: Q700 });
     });
@@ -133,7 +135,7 @@ describe('finding 1: a scope whose JSON outgrows the I/O buffer does not corrupt
       const line = JSON.parse(formatRecord({ message: 'x', user: 'caller' }));
       for (const key of Object.keys(fields)) assert.equal(line[key], q, key);
       assert.equal(line.user, 'caller');
-      assert.deepEqual({ ...extractHeaders(injectHeaders({ baggage: 'k=v' })) }, fields);
+      assert.deepEqual({ ...extractHeaders(injectHeaders({ baggage: 'k=v' }, CLEAR)) }, fields);
     });
     ${AFTERWARDS}
   `));
@@ -144,7 +146,7 @@ describe('finding 1: a scope whose JSON outgrows the I/O buffer does not corrupt
     const logs = lineSink();
     const server = http.createServer(withRequestContext((req, res) => {
       logs.write(formatRecord({ message: 'request', path: req.url }) + '\\n');
-      const outbound = injectHeaders({ baggage: 'k=v' });
+      const outbound = injectHeaders({ baggage: 'k=v' }, CLEAR);
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ context: getCurrentContext(), outbound }));
     }, {

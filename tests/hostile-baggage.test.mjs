@@ -11,6 +11,8 @@ import { getCurrentContext } from 'mellea-context';
 import { fastifyContext, injectHeaders, withRequestContext } from 'mellea-context/http';
 import { lineSink } from './helpers/lines.mjs';
 import { listen, rawRequest, request } from './helpers/servers.mjs';
+// These checks are about the codec, not the outbound policy: send the fields as they are.
+const CLEAR = Object.freeze({ redactExternal: {} });
 
 const GOOD = 'mellea.model_id=good';
 const members200 = Array.from({ length: 200 }, (_, i) => `k${i}=v${i}`).join(',');
@@ -57,7 +59,7 @@ for (const kind of ['node:http', 'fastify']) {
     }));
     async function work(res) {
       sink.write(`${JSON.stringify({ msg: 'handled', ...getCurrentContext() })}\n`);
-      const down = await fetch(downstream.url, { headers: injectHeaders({ 'content-type': 'text/plain' }) });
+      const down = await fetch(downstream.url, { headers: injectHeaders({ 'content-type': 'text/plain' }, CLEAR) });
       await down.arrayBuffer();
       return JSON.stringify(getCurrentContext());
     }

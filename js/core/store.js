@@ -166,8 +166,10 @@ export function createStore(boundary, registry, unknownFields) {
     const handle = store(parent, () => boundary.putChange(0, REQUEST_ID_INDEX, CHANGE_FRESH_REQUEST_ID, ''));
     if (handle < 0) throw refusal(-handle, fields[REQUEST_ID_INDEX], undefined, []);
     const values = parent.values.slice();
-    values[REQUEST_ID_INDEX] = boundary.createdRequestId(Math.min(REQUEST_ID_CHARS, registry.maxValueBytes));
-    return new Scope(values, limitFor(parent), handle);
+    values[REQUEST_ID_INDEX] = boundary.createdRequestId(REQUEST_ID_CHARS);
+    // Generated ids are whole whatever the limit: the scope's limit covers
+    // them, so re-materialising it from the mirror is accepted too.
+    return new Scope(values, Math.max(limitFor(parent), REQUEST_ID_CHARS), handle);
   }
 
   /** Canonical JSON of the scope, as the core wrote it; made once per scope. */

@@ -35,6 +35,8 @@ import { createPinoMixin, pinoMixin, pinoOptions } from 'mellea-context/pino';
 import { winstonFormat } from 'mellea-context/winston';
 import { V4_ID } from './health.mjs';
 import { lineSink } from './lines.mjs';
+// These checks are about the codec, not the outbound policy: send the fields as they are.
+const CLEAR = Object.freeze({ redactExternal: {} });
 
 // --- arbitraries -----------------------------------------------------------
 
@@ -259,7 +261,7 @@ export function createRunner() {
           switch (op.inner) {
             case 'record': jsonLine('formatRecord in scope', formatRecord({ message: 'in', user: 'u' })); break;
             case 'pino': { sink.clear(); pino({ ...pinoOptions() }, { write: (l) => sink.write(l) }).info('in'); void sink.records; break; }
-            case 'inject': injectHeaders({ baggage: 'k=v' }); break;
+            case 'inject': injectHeaders({ baggage: 'k=v' }, CLEAR); break;
             case 'enterNoReset': enterContext({ model_id: 'entered-inside' }); break; // must end with fn
             case 'async': return (async () => { await null; checkReadBack(fields); await new Promise((r) => setImmediate(r)); checkReadBack(fields); })();
             default: getSessionId(); getRequestId(); getModelId(); getSamplingIteration();
@@ -355,7 +357,7 @@ export function createRunner() {
       case 'injectHeaders': {
         inScope(op.fields, () => {
           const target = headersOf(op.kind, op.headers);
-          const [ok] = attempt('injectHeaders', () => injectHeaders(target));
+          const [ok] = attempt('injectHeaders', () => injectHeaders(target, CLEAR));
           assert.ok(ok, 'injectHeaders threw');
         });
         return undefined;
@@ -500,7 +502,7 @@ export function createRunner() {
               break;
             }
             case 'inject-existing': {
-              const out = injectHeaders({ baggage: 'k=v' });
+              const out = injectHeaders({ baggage: 'k=v' }, CLEAR);
               assert.match(out.baggage, /(^|,)\s*k=v\s*(,|$)/, 'injectHeaders lost the existing baggage');
               break;
             }
