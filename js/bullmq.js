@@ -22,9 +22,10 @@
 //
 // This module does not import bullmq: it only reads job.opts and calls
 // queue.add/addBulk, so it works with whichever BullMQ the app installed.
-import { createHash } from 'node:crypto';
 import { api, internals } from './node/runtime.js';
 import { argumentError, describeType } from './core/errors.js';
+import { parseRedaction } from './logging/redact.js';
+import { fieldsOf } from './logging/scope-fields.js';
 
 const { current, resolve, childWith, registry, carrier, snapshotOf, ROOT, EMPTY } = internals;
 const { generateRequestId } = api;
@@ -69,14 +70,6 @@ function fieldList(value, where, option) {
   });
 }
 
-/**
- * Hex SHA-256 of a value: the same value always gives the same text, so jobs
- * of one session still group together, and the text passes the field rules.
- */
-function hashValue(value) {
-  return createHash('sha256').update(value, 'utf8').digest('hex');
-}
-
 /** Producer options, checked once: { omit, hash } as in the outbound propagation. */
 function compileProducer(options, where) {
   const { omit, hash } = checkOptionsObject(options, where, PRODUCER_OPTIONS);
@@ -87,7 +80,11 @@ function compileProducer(options, where) {
     if (omitted.includes(field)) throw invalidOption(where, `${field.name} is both in omit and in hash`);
   }
   if (omitted.length === 0 && hashed.length === 0) return PLAIN;
-  return { omitted, hashed };
+  // 'hash' is the package's one redaction (the C++ core's SHA-256, first 16
+  // hex characters), as in log lines and outbound baggage: a hashed session
+  // groups the same way everywhere.
+  const redaction = parseRedaction(where, Object.fromEntries(hashed.map((field) => [field.name, 'hash'])), registry);
+  return { omitted, hashed, redaction };
 }
 const PLAIN = { omitted: [], hashed: [] };
 
@@ -109,7 +106,10 @@ function carrierFor(compiled) {
   } else {
     const out = { ...snapshot };
     for (const field of compiled.omitted) delete out[field.name];
-    for (const field of compiled.hashed) if (typeof out[field.name] === 'string') out[field.name] = hashValue(out[field.name]);
+    if (compiled.hashed.length > 0) {
+      const redacted = fieldsOf(scope, compiled.redaction);
+      for (const field of compiled.hashed) if (typeof out[field.name] === 'string') out[field.name] = redacted[field.name];
+    }
     carried = Object.freeze(out);
   }
   if (Object.keys(carried).length === 0) carried = undefined;

@@ -13,7 +13,7 @@ export declare const JOB_CONTEXT_KEY: 'mellea';
 export interface JobContextOptions {
   /** Fields never put on the job. */
   omit?: FieldName[];
-  /** String fields put on the job as their hex SHA-256. */
+  /** String fields put on the job hashed: the first 16 hex characters of their SHA-256 (as in log lines and outbound baggage). */
   hash?: FieldName[];
 }
 
