@@ -17,6 +17,7 @@ import createMelleaCore from '../../dist/wasm/mellea_core.cjs';
 
 export { ContextFieldError };
 export const ERR_NOT_READY = 'ERR_MELLEA_NOT_READY';
+export const ERR_WASM_LOAD = 'ERR_MELLEA_WASM_LOAD';
 
 const EMPTY = Object.freeze({});
 let api;
@@ -29,7 +30,10 @@ function notReady(name) {
 
 async function load() {
   const response = await fetch(new URL('./mellea_core.wasm', import.meta.url));
-  if (!response.ok) throw new Error(`mellea-context: could not load mellea_core.wasm (HTTP ${response.status})`);
+  if (!response.ok) {
+    // A bundler that copied no asset (esbuild: copy mellea_core.wasm next to the bundle, see README).
+    throw argumentError(ERR_WASM_LOAD, `mellea-context: could not load mellea_core.wasm from ${response.url} (HTTP ${response.status}); serve it next to the module that imports mellea-context`);
+  }
   const module = await instantiateAsync(createMelleaCore, new Uint8Array(await response.arrayBuffer()));
   const made = createContextApi(createCarrier(), new Boundary(module));
   api = made.api;
