@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { codeBlocks, expectedOutput, firstUnmet } from './helpers/readme-blocks.mjs';
+import { redisSkipReason, startRedis } from './helpers/redis.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const README = readFileSync(join(root, 'README.md'), 'utf8');
@@ -40,9 +41,9 @@ function makeProject() {
   return dir;
 }
 
-function run(file, cwd) {
+function run(file, cwd, env = {}) {
   return new Promise((resolve) => {
-    execFile(process.execPath, [file], { cwd, timeout: TIMEOUT_MS, maxBuffer: 16 << 20, env: { ...process.env, NODE_OPTIONS: '' } }, (error, stdout, stderr) => {
+    execFile(process.execPath, [file], { cwd, timeout: TIMEOUT_MS, maxBuffer: 16 << 20, env: { ...process.env, NODE_OPTIONS: '', ...env } }, (error, stdout, stderr) => {
       resolve({ code: error ? (error.killed ? 'timeout' : error.code) : 0, stdout, stderr });
     });
   });
@@ -98,9 +99,14 @@ test('README harness: a wrong promise, a missing reason and a skip are each caug
 });
 
 let project;
-test.after(() => {
+// Blocks that use BullMQ get a real Redis (started once, on a free port),
+// named to them as REDIS_PORT, as a deployment names its Redis.
+let redis;
+test.after(async () => {
   if (project !== undefined) rmSync(project, { recursive: true, force: true });
+  await redis?.stop();
 });
+const needsRedis = (block) => /from 'bullmq'/.test(block.code);
 
 for (const block of blocks) {
   const name = `README line ${block.line} (${block.section}), ${block.lang}`;
@@ -124,8 +130,14 @@ for (const block of blocks) {
     continue;
   }
   if (!RUNNABLE.has(block.lang)) continue;
-  test(name, { timeout: TIMEOUT_MS + 5000 }, async () => {
+  const redisMissing = needsRedis(block) ? redisSkipReason() : undefined;
+  test(name, { timeout: TIMEOUT_MS + 5000, skip: redisMissing }, async () => {
     project ??= makeProject();
+    const env = {};
+    if (needsRedis(block)) {
+      redis ??= await startRedis();
+      env.REDIS_PORT = String(redis.port);
+    }
     const { code, ext } = await sourceFor(block);
     const file = join(project, `block-${block.line}.${ext}`);
     writeFileSync(file, code);
@@ -138,7 +150,7 @@ for (const block of blocks) {
       const checked = await new Promise((resolve) => execFile(process.execPath, [tsc, ...flags], { cwd: project, timeout: TIMEOUT_MS }, (error, stdout) => resolve(error ? stdout || String(error) : '')));
       assert.equal(checked, '', `README.md line ${block.line} does not type-check`);
     }
-    const result = await run(file, project);
+    const result = await run(file, project, env);
     const where = `README.md line ${block.line}`;
     assert.equal(result.code, 0, `${where} exited with ${result.code}\n--- stderr ---\n${result.stderr.slice(0, 3000)}`);
     const unmet = firstUnmet(expectedOutput(block.code), result.stdout);
