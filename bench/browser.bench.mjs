@@ -5,7 +5,7 @@
 // the static server sends no cache headers, so "reloaded" refetches too.
 //
 //   node bench/browser.bench.mjs [rounds]      (needs a built dist/browser)
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,33 +17,40 @@ const rounds = Number(process.argv[2] ?? 11);
 const TARGET_KB = 60;
 
 // --- payload ------------------------------------------------------------------------
+// What a visitor of the demo page downloads: the library (wasm + glue + API),
+// the page's JS and CSS as `npm start` serves them (the bundles `npm run build`
+// writes to build-web-demo/, or the sources when there are none) and its HTML.
+// The target (issue 8) is on wasm + glue + the page's JS; HTML and CSS are
+// listed beside it.
+const built = existsSync(join(root, 'build-web-demo/app.js'));
 const PAYLOAD = [
-  ['dist/browser/mellea_core.wasm', 'wasm'],
-  ['dist/browser/index.js', 'browser build (API + Emscripten glue)'],
-  ['web-demo/app.js', 'demo page JS'],
-  ['web-demo/simulation.js', 'demo page JS'],
-  ['web-demo/record.js', 'demo page JS'],
-  ['web-demo/try-form.js', 'demo page JS'],
-  ['web-demo/server-call.js', 'demo page JS'],
-  ['web-demo/index.html', 'demo page HTML'],
-  ['web-demo/style.css', 'demo page CSS'],
+  ['dist/browser/mellea_core.wasm', 'wasm', true],
+  ['dist/browser/index.js', 'browser build (API + Emscripten glue)', true],
+  ...(built
+    ? [['build-web-demo/app.js', 'demo page JS (bundled, minified)', true]]
+    : ['app.js', 'simulation.js', 'record.js', 'try-form.js', 'server-call.js'].map((f) => [`web-demo/${f}`, 'demo page JS (not built)', true])),
+  ['web-demo/index.html', 'demo page HTML', false],
+  [built ? 'build-web-demo/style.css' : 'web-demo/style.css', 'demo page CSS', false],
 ];
 
 const kb = (bytes) => (bytes / 1024).toFixed(1);
 let rawTotal = 0;
 let gzTotal = 0;
 let libraryGz = 0;
+let targetGz = 0;
 console.log('payload                                   raw KB   gzip KB');
-for (const [file, what] of PAYLOAD) {
+for (const [file, what, inTarget] of PAYLOAD) {
   const body = readFileSync(join(root, file));
   const gz = gzipSync(body, { level: 9 }).length;
   rawTotal += body.length;
   gzTotal += gz;
   if (file.startsWith('dist/')) libraryGz += gz;
+  if (inTarget) targetGz += gz;
   console.log(`  ${file.padEnd(38)} ${kb(body.length).padStart(7)} ${kb(gz).padStart(9)}   ${what}`);
 }
 console.log(`  ${'total (library + demo page)'.padEnd(38)} ${kb(rawTotal).padStart(7)} ${kb(gzTotal).padStart(9)}`);
-console.log(`  library alone (wasm + glue + API): ${kb(libraryGz)} KB gzip; target < ${TARGET_KB} KB for everything: ${gzTotal / 1024 < TARGET_KB ? 'met' : 'NOT met'}\n`);
+console.log(`  library alone (wasm + glue + API): ${kb(libraryGz)} KB gzip`);
+console.log(`  wasm + glue + API + page JS: ${kb(targetGz)} KB gzip; target < ${TARGET_KB} KB: ${targetGz / 1024 < TARGET_KB ? 'met' : 'NOT met'}\n`);
 
 // --- navigation to ready() ----------------------------------------------------------------
 const site = mkdtempSync(join(tmpdir(), 'mellea-bench-'));

@@ -217,6 +217,28 @@ TEST_F(RecordTest, DuplicateExtraKeysKeepFirstPositionLastValue) {
   EXPECT_NE(line.find(R"("a":3,"b":2,"c":{"x":2})"), std::string::npos) << line;
 }
 
+// Past 16 members an object's keys are found through an index (record.cpp's
+// MemberIndex): duplicates keep their first position and last value there too,
+// also while the index grows.
+TEST_F(RecordTest, DuplicateKeysInBigExtraObjects) {
+  RecordInput in = Basic("m");
+  std::string extra = "{";
+  for (int i = 0; i < 300; ++i) extra += "\"k" + std::to_string(i) + "\":" + std::to_string(i) + ",";
+  extra += R"("k0":"last","k17":"x","k299":true,"k17":"y","new":1})";
+  in.extra = extra;
+  const std::string line = Line(0, in);
+  const std::vector<std::string> keys = Keys(line);
+  ASSERT_EQ(keys.size(), 3u + 301u);
+  EXPECT_EQ(keys[3], "k0");
+  EXPECT_EQ(keys[3 + 17], "k17");
+  EXPECT_EQ(keys.back(), "new");
+  const Json j = Parse(line);
+  EXPECT_EQ(Str(j, "k0"), "last");
+  EXPECT_EQ(Str(j, "k17"), "y");
+  EXPECT_EQ(j["k299"], true);
+  EXPECT_EQ(j["k150"], 150);
+}
+
 TEST_F(RecordTest, UnparsableExtraKeptAsString) {
   const std::string deep_ok = std::string(kMaxExtraDepth - 1, '[') + std::string(kMaxExtraDepth - 1, ']');
   const std::string too_deep = std::string(kMaxExtraDepth, '[') + std::string(kMaxExtraDepth, ']');
