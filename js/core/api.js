@@ -182,6 +182,25 @@ export function createContextApi(carrier, boundary) {
     return current().values[field.index];
   }
 
+  // getStore() and one property read each (Scope keeps the built-in fields
+  // as properties); outside any scope there is no store and no value.
+  function getSessionId() {
+    const scope = carrier.getStore();
+    return scope === undefined ? undefined : scope.sessionId;
+  }
+  function getRequestId() {
+    const scope = carrier.getStore();
+    return scope === undefined ? undefined : scope.requestId;
+  }
+  function getModelId() {
+    const scope = carrier.getStore();
+    return scope === undefined ? undefined : scope.modelId;
+  }
+  function getSamplingIteration() {
+    const scope = carrier.getStore();
+    return scope === undefined ? undefined : scope.samplingIteration;
+  }
+
   function snapshotOf(scope) {
     if (scope.snapshot !== undefined) return scope.snapshot;
     const out = {};
@@ -252,10 +271,10 @@ export function createContextApi(carrier, boundary) {
   const api = {
     withContext,
     enterContext,
-    getSessionId: () => current().values[0],
-    getRequestId: () => current().values[1],
-    getModelId: () => current().values[2],
-    getSamplingIteration: () => current().values[3],
+    getSessionId,
+    getRequestId,
+    getModelId,
+    getSamplingIteration,
     getField,
     getCurrentContext,
     generateRequestId,
