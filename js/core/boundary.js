@@ -147,6 +147,17 @@ export class Boundary {
     // A Buffer in Node: latin1Slice reads ids out without a per-character loop.
     this.ids = globalThis.Buffer !== undefined ? globalThis.Buffer.allocUnsafeSlow(ID_BATCH * REQUEST_ID_CHARS) : new Uint8Array(ID_BATCH * REQUEST_ID_CHARS);
     this.idsLeft = 0;
+    // scopeCreate as the plain wasm export (src/wasm_bindings.cpp): no embind
+    // invoker per call. Emscripten's glue puts a lazy forwarder on the module
+    // that replaces itself with the export on its first call, so one harmless
+    // call (parent -1 is no handle: refused before anything is read or
+    // written) leaves the export itself there to keep.
+    if (typeof module._mellea_scope_create === 'function') {
+      module._mellea_scope_create(-1, 0, 0);
+      this.scopeCreateExport = module._mellea_scope_create;
+    } else {
+      this.scopeCreateExport = module.scopeCreate;
+    }
     /** (key) => true when a caller key names a context field (set by the API: redaction applies to those). */
     this.isFieldName = () => true;
   }
@@ -211,7 +222,7 @@ export class Boundary {
    * or -status; badField()/badCodePoint() then say what was refused.
    */
   createScope(parent, length, maxValueBytes) {
-    return this.m.scopeCreate(parent, length, maxValueBytes);
+    return this.scopeCreateExport(parent, length, maxValueBytes);
   }
 
   badField() {

@@ -14,6 +14,8 @@
 const RECENT_LIMIT = 8;
 const SESSION_LIMIT = 64;
 const hasOwn = Object.prototype.hasOwnProperty;
+const getPrototypeOf = Object.getPrototypeOf;
+const ObjectPrototype = Object.prototype;
 
 let epoch = 1;
 
@@ -29,26 +31,39 @@ function memoOf(parent) {
 }
 
 /**
- * The remembered child of `parent` for the object `input`, or undefined.
+ * The remembered child of `parent` for the plain object `input`, or
+ * undefined (for anything else too: a string, null, a class instance).
  * Walks the input with for-in, which allocates nothing (Object.keys and a
- * values array cost as much as the rest of a hit).
+ * values array cost as much as the rest of a hit). Called first, before any
+ * other check of the input, by withContext: the hit path is this walk, a
+ * prototype check on a match, and nothing else. The walk is a function of
+ * its own with plain returns (no labelled continue): it stays small enough
+ * for V8 to inline. A Proxy's traps may throw here: callers catch.
  */
 export function recall(parent, input) {
   const memo = parent.kids;
-  if (memo === undefined || memo.epoch !== epoch) return undefined;
+  if (memo === undefined || memo.epoch !== epoch || typeof input !== 'object' || input === null) return undefined;
   const recent = memo.recent;
-  outer: for (let e = 0; e < recent.length; e++) {
+  for (let e = 0; e < recent.length; e++) {
     const known = recent[e];
-    const names = known.names;
-    const values = known.values;
-    let i = 0;
-    for (const name in input) {
-      if (i >= names.length || name !== names[i] || input[name] !== values[i] || !hasOwn.call(input, name)) continue outer;
-      i++;
+    if (matches(input, known.names, known.values)) {
+      // Checked on a match only: remembered inputs are plain objects, so a
+      // class instance with the same own fields is no hit (resolve refuses it).
+      const proto = getPrototypeOf(input);
+      return proto === ObjectPrototype || proto === null ? known.scope : undefined;
     }
-    if (i === names.length) return known.scope;
   }
   return undefined;
+}
+
+/** Whether the own enumerable keys of `input` are `names` in order, with `values` (===). */
+function matches(input, names, values) {
+  let i = 0;
+  for (const name in input) {
+    if (i >= names.length || name !== names[i] || input[name] !== values[i] || !hasOwn.call(input, name)) return false;
+    i++;
+  }
+  return i === names.length;
 }
 
 function sameFields(knownNames, knownValues, names, values) {

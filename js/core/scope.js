@@ -7,6 +7,13 @@ export class Scope {
   constructor(values, maxValueBytes, handle) {
     /** Values by field index; undefined means unset. Never written after construction. */
     this.values = values;
+    // The four built-in fields again as plain properties: a getter is then
+    // getStore() and one property read (values[i] is two reads and a bounds
+    // check; measured 1.16-1.21x of getStore() that way, bound 1.1x).
+    this.sessionId = values[0];
+    this.requestId = values[1];
+    this.modelId = values[2];
+    this.samplingIteration = values[3];
     /** The string limit (bytes) the values were accepted under. */
     this.maxValueBytes = maxValueBytes;
     /** Handle of this scope in the C++ store (0 only for ROOT); may be stale. */
