@@ -29,7 +29,7 @@ function buildWithoutChecks() {
   cpSync(join(dist, 'cjs'), join(dir, 'cjs'), { recursive: true });
   symlinkSync(join(dist, 'wasm'), join(dir, 'wasm'));
   const edits = [
-    ['core/api.js', /return bindThenable\(result, scope\);/, 'return result;'],
+    ['core/api.js', /return bindThenable\((carrier\.run\(scope, fn, \.\.\.args\)), scope\);/, 'return $1;'],
     ['pino.js', /if \(diagnostics\.enabled\)\s*diagnostics\.noScopeLine\(\);/g, ''],
   ];
   for (const [file, pattern, replacement] of edits) {
