@@ -26,6 +26,7 @@ import { api, internals } from './node/runtime.js';
 import { argumentError, describeType } from './core/errors.js';
 import { parseRedaction } from './logging/redact.js';
 import { fieldsOf } from './logging/scope-fields.js';
+import { failureReporter } from './integration-errors.js';
 
 const { current, resolve, childWith, registry, carrier, snapshotOf, ROOT, EMPTY } = internals;
 const { generateRequestId } = api;
@@ -282,20 +283,8 @@ function compileWorker(options) {
   const { accept, onError } = checkOptionsObject(options, where, WORKER_OPTIONS);
   const accepted = accept === undefined ? undefined : new Set(fieldList(accept, where, 'accept').map((f) => f.name));
   if (onError !== undefined && typeof onError !== 'function') throw invalidOption(where, `onError must be a function (error, job) => void, got ${describeType(onError)}`);
-  let warned = false;
-  function report(error, job) {
-    if (onError !== undefined) {
-      try {
-        onError(error, job);
-      } catch {
-        // A failing reporter must not fail the job either.
-      }
-      return;
-    }
-    if (warned) return;
-    warned = true;
-    process.emitWarning(`${error.message} (jobs continue without the dropped context; pass onError to see every case)`, { code: 'MELLEA_JOB_CONTEXT' });
-  }
+  const report = failureReporter(onError, 'MELLEA_JOB_CONTEXT', (error) =>
+    `${error.message} (jobs continue without the dropped context; pass onError to see every case)`);
 
   /** The scope the job runs in. Never throws: every step has a fallback. */
   function scopeFor(job) {

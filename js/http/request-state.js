@@ -14,6 +14,7 @@ import { EMPTY, fieldsFromBaggage } from '../propagation/baggage.js';
 import { readHeader } from '../propagation/headers.js';
 import { acceptInboundId } from '../propagation/request-id.js';
 import { emitRequestScope } from '../request-hooks.js';
+import { failureReporter } from '../integration-errors.js';
 
 const { current, resolve, childWith, childWithFreshRequestId, registry, carrier, fields: FIELDS } = internals;
 const { generateRequestId } = api;
@@ -143,25 +144,10 @@ export function requestStarter(compiled, { reuse = false } = {}) {
   // An adopted id must fit the field limit; a parent id is not a field (the
   // pattern bounds it to 128 bytes).
   const idLimit = () => (trust.requestId === 'adopt' ? registry.maxValueBytes : 128);
-  let warned = false;
-
   // A failing fields(req) costs the request its extra fields, not its
   // response: telemetry must never turn a 200 into a 500.
-  function report(error, req) {
-    if (onError !== undefined) {
-      try {
-        onError(error, req);
-      } catch {
-        // The reporter failing must not fail the request either.
-      }
-      return;
-    }
-    if (warned) return;
-    warned = true;
-    process.emitWarning(`${where}: fields(req) failed, requests continue without the extra fields (pass onError to see every failure): ${error?.message ?? error}`, {
-      code: 'MELLEA_HTTP_FIELDS',
-    });
-  }
+  const report = failureReporter(onError, 'MELLEA_HTTP_FIELDS', (error) =>
+    `${where}: fields(req) failed, requests continue without the extra fields (pass onError to see every failure): ${error?.message ?? error}`);
 
   function extraFields(req, parent) {
     try {
