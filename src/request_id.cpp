@@ -48,4 +48,15 @@ bool GenerateRequestIds(char* out, size_t count) {
   return true;
 }
 
+const char* RequestIdPool::Take(uint32_t* index, uint32_t* generation) {
+  if (next_ == kIds) {
+    if (!GenerateRequestIds(block_, kIds)) return nullptr;
+    next_ = 0;
+    ++generation_;
+  }
+  *index = next_;
+  *generation = generation_;
+  return block_ + kRequestIdChars * next_++;
+}
+
 }  // namespace mellea

@@ -2,6 +2,7 @@
 // and written as 32 lowercase hex characters, like Python's uuid.uuid4().hex.
 #pragma once
 #include <cstddef>
+#include <cstdint>
 
 namespace mellea {
 
@@ -10,5 +11,26 @@ constexpr size_t kRequestIdChars = 32;
 // Writes `count` ids back to back (32 * count chars, no separator) into out.
 // Returns false when the platform could not supply random bytes.
 bool GenerateRequestIds(char* out, size_t count);
+
+// Ids made kIds at a time into one fixed block, handed out in order: a scope
+// made with a fresh id takes the next one, and JS, which reads the block
+// once per refill (a generation number tells it when), slices the id out of
+// its copy instead of decoding 32 bytes per scope (measured ~60 ns of a
+// ~400 ns request scope in Node: bench/core.bench.mjs).
+class RequestIdPool {
+ public:
+  static constexpr size_t kIds = 64;
+  static constexpr size_t kBytes = kIds * kRequestIdChars;
+
+  // The next id (kRequestIdChars characters inside data()), with its index
+  // in the block and the block's generation; nullptr without random bytes.
+  const char* Take(uint32_t* index, uint32_t* generation);
+  const char* data() const { return block_; }
+
+ private:
+  char block_[kBytes] = {};
+  uint32_t next_ = kIds;
+  uint32_t generation_ = 0;
+};
 
 }  // namespace mellea

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "fields.h"
+#include "request_id.h"
 #include "status.h"
 
 namespace mellea {
@@ -51,7 +52,12 @@ struct CreateResult {
   uint64_t handle = 0;
   int bad_field = -1;      // field index of the refused change, or -1
   uint32_t bad_cp = 0;     // the refused code point (kControlChar, kForbiddenChar)
-  char request_id[32] = {};  // the id made for a kChangeFreshRequestId entry
+  // The id made for a kChangeFreshRequestId entry: 32 characters inside the
+  // store's id pool (valid until the pool refills), its index there and the
+  // pool's generation.
+  const char* request_id = nullptr;
+  uint32_t request_id_index = 0;
+  uint32_t request_id_generation = 0;
 };
 
 class ScopeStore {
@@ -65,8 +71,12 @@ class ScopeStore {
   // validated (string limit: max_value_bytes, 0 = the registry's) before
   // anything is stored; one field given twice is kDuplicateField. Inherited
   // values are copied, not checked again.
-  Status Create(uint64_t parent, const uint8_t* changes, size_t len, size_t max_value_bytes,
-                CreateResult* out);
+  //
+  // Never inlined: scope_store.cpp is built at -O2 (CMakeLists.txt), and
+  // link-time inlining into a caller built for size (-Os) would make this,
+  // the per-scope path, follow the caller's size rules.
+  __attribute__((noinline)) Status Create(uint64_t parent, const uint8_t* changes, size_t len,
+                                          size_t max_value_bytes, CreateResult* out);
 
   // Canonical JSON of the scope's set fields, in registry order. The view
   // is valid until the next Create.
@@ -75,6 +85,9 @@ class ScopeStore {
   Status Values(uint64_t handle, std::vector<FieldValue>* out) const;
   // Frees the slot now (its bytes are reused when the ring reaches them).
   Status Release(uint64_t handle);
+
+  // The block fresh request ids are taken from (RequestIdPool::kBytes).
+  const char* id_pool() const { return ids_.data(); }
 
   size_t live() const { return live_; }
   size_t bytes_used() const { return used_; }
@@ -100,6 +113,7 @@ class ScopeStore {
   std::unique_ptr<uint8_t[]> arena_;
   std::unique_ptr<Slot[]> slots_;
   std::unique_ptr<uint8_t[]> child_;  // the child being built (kMaxScopeBytes)
+  RequestIdPool ids_;
   size_t child_len_ = 0;
   size_t next_ = 0;    // next slot of the ring
   size_t oldest_ = 0;  // oldest slot holding bytes (== next_ when none)

@@ -26,13 +26,15 @@ mellea::Core& TheCore() {
 
 // The result area, read by JS as u32 words at a fixed address:
 // [0] output pointer, [1] output length, [2] refused field index (or -1),
-// [3] refused code point, [4..11] the request id a scope creation made.
+// [3] refused code point, [4] index in the id pool of the request id a scope
+// creation made, [5] the id pool's generation then (see idPoolArea).
 struct ResultArea {
   uint32_t out_ptr;
   uint32_t out_len;
   int32_t bad_field;
   uint32_t bad_cp;
-  char request_id[32];
+  uint32_t request_id_index;
+  uint32_t request_id_generation;
 };
 ResultArea g_result;
 
@@ -57,6 +59,8 @@ bool ToHandle(double d, uint64_t* handle) {
 uint32_t InputArea() { return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(TheCore().data())); }
 uint32_t InputCapacity() { return static_cast<uint32_t>(mellea::kInputBytes); }
 uint32_t ResultAreaAddress() { return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(&g_result)); }
+// The fixed block fresh request ids are taken from, RequestIdPool::kBytes long.
+uint32_t IdPoolArea() { return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(TheCore().store().id_pool())); }
 
 // Child of `parent` (0: none) with the changes of `len` bytes in the input
 // area -> handle, or -status with the refused field and code point in the
@@ -69,7 +73,8 @@ double ScopeCreate(double parent_d, uint32_t len, uint32_t max_value_bytes) {
   g_result.bad_field = r.bad_field;
   g_result.bad_cp = r.bad_cp;
   if (s != Status::kOk) return -static_cast<double>(mellea::to_int(s));
-  std::memcpy(g_result.request_id, r.request_id, sizeof(r.request_id));
+  g_result.request_id_index = r.request_id_index;
+  g_result.request_id_generation = r.request_id_generation;
   return static_cast<double>(r.handle);
 }
 
@@ -156,6 +161,7 @@ EMSCRIPTEN_BINDINGS(mellea_core) {
   emscripten::function("inputArea", &InputArea);
   emscripten::function("inputCapacity", &InputCapacity);
   emscripten::function("resultArea", &ResultAreaAddress);
+  emscripten::function("idPoolArea", &IdPoolArea);
   emscripten::function("scopeCreate", &ScopeCreate);
   emscripten::function("scopeJson", &ScopeJson);
   emscripten::function("liveScopes", &LiveScopes);

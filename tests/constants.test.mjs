@@ -44,6 +44,7 @@ test('change kinds, field types and redaction modes agree', () => {
   assert.deepEqual({ ...js.Redaction }, { NONE: 0, HASH: 1, OMIT: 2 });
   assert.equal(constant(header('record.h'), 'kRecordHeaderBytes'), js.RECORD_HEADER_BYTES);
   assert.equal(constant(header('request_id.h'), 'kRequestIdChars'), js.REQUEST_ID_CHARS);
+  assert.equal(constant(header('request_id.h'), 'kIds'), js.ID_POOL_IDS);
 });
 
 test('limits agree', () => {

@@ -200,3 +200,43 @@ describe('a message or caller field is the same bytes in every line the package 
     });
   }
 });
+
+// Values are written into wasm as UTF-8 by the boundary's own loop when short
+// (up to 64 UTF-16 units) and by TextEncoder when longer: both must give the
+// bytes TextEncoder gives, so every value reads back as itself.
+describe('values of every UTF-8 length, short and long, read back as themselves', () => {
+  // Printable characters of 1 to 4 UTF-8 bytes (no controls, no U+2028/9, no bidi controls).
+  const POOL = ['a', 'Z', '~', '"', '\\', 'é', 'ß', 'Ω', 'ж', '€', '中', '\uffef', '😀', '𝄞', '\u{10ffff}'];
+  let seed = 7;
+  const random = (n) => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  const values = [];
+  for (let k = 0; k < 400; k++) {
+    let text = '';
+    const target = 1 + random(90); // around the 64-unit switch
+    while (text.length < target) text += POOL[random(POOL.length)];
+    values.push(text);
+  }
+  it('through the scope JSON the core writes (pino lines) and getCurrentContext()', () => {
+    const sink = lineSink();
+    const logger = pino(pinoOptions(), { write: (l) => sink.write(l) });
+    for (const value of values) {
+      sink.clear();
+      withContext({ session_id: value, tenant: `${value}!` }, () => {
+        assert.equal(getCurrentContext().session_id, value);
+        logger.info('m');
+      });
+      const line = JSON.parse(sink.lines[0]);
+      assert.equal(line.session_id, value, label(value));
+      assert.equal(line.tenant, `${value}!`, label(value));
+    }
+  });
+  it('a message with lone surrogates is written with U+FFFD, as TextEncoder writes it', () => {
+    for (const text of ['a\ud800b', '\udc00', 'x\ud83d', '\ud83d\ude00\ud83d']) {
+      const line = JSON.parse(formatRecord({ message: text }));
+      assert.equal(line.message, new TextDecoder().decode(new TextEncoder().encode(text)));
+    }
+  });
+});

@@ -9,7 +9,7 @@
 // before any byte of it is copied. Outputs come back as (pointer, length) in
 // the result area, failures as a negated status.
 import { ERR_CORE } from './errors.js';
-import { RECORD_HEADER_BYTES, RECORD_TEXT_BYTES, REQUEST_ID_CHARS, Status } from './status.js';
+import { ID_POOL_IDS, RECORD_HEADER_BYTES, RECORD_TEXT_BYTES, REQUEST_ID_CHARS, Status } from './status.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -141,11 +141,16 @@ export class Boundary {
     this.input = module.inputArea();
     this.inputCapacity = module.inputCapacity();
     this.inputEnd = this.input + this.inputCapacity;
-    const result = module.resultArea();
-    this.result = new Uint32Array(this.heap.buffer, result, 4);
-    this.resultId = result + 16;
-    // A Buffer in Node: latin1Slice reads ids out without a per-character loop.
-    this.ids = globalThis.Buffer !== undefined ? globalThis.Buffer.allocUnsafeSlow(ID_BATCH * REQUEST_ID_CHARS) : new Uint8Array(ID_BATCH * REQUEST_ID_CHARS);
+    this.result = new Uint32Array(this.heap.buffer, module.resultArea(), 6);
+    // Ids are read out of wasm a block at a time, as one string, and sliced:
+    // decoding 32 bytes per id (Buffer#latin1Slice, a call into C++) cost
+    // 60 ns, a slice of a decoded block 9 ns (V8 makes it a sliced string).
+    // The core's pool of fresh ids for scopes, and its copy here by generation.
+    this.idPool = module.idPoolArea();
+    this.idPoolText = '';
+    this.idPoolGeneration = -1;
+    // generateRequestId()'s ids: a block of ID_BATCH made by requestIds().
+    this.ids = '';
     this.idsLeft = 0;
     // scopeCreate as the plain wasm export (src/wasm_bindings.cpp): no embind
     // invoker per call. Emscripten's glue puts a lazy forwarder on the module
@@ -172,19 +177,51 @@ export class Boundary {
    */
   put(at, text, end = this.inputEnd) {
     const length = text.length;
-    const heap = this.heap;
     if (at + length > end) return -1;
-    if (length <= 64) {
-      let i = 0;
-      for (; i < length; i++) {
-        const c = text.charCodeAt(i);
-        if (c >= 0x80) break;
-        heap[at + i] = c;
-      }
-      if (i === length) return length;
-    }
+    if (length <= 64 && at + length * 3 <= end) return this.putShort(at, text);
     if (at + length * 3 > end && at + utf8Length(text) > end) return -1;
-    return encoder.encodeInto(text, heap.subarray(at, end)).written;
+    return encoder.encodeInto(text, this.heap.subarray(at, end)).written;
+  }
+
+  /**
+   * `text` (at most 64 UTF-16 units, room for 3 bytes each) as UTF-8 at
+   * `at` by a plain loop; a lone surrogate becomes U+FFFD, as encodeInto
+   * writes it. Short values are most values (ids, names, sessions), and
+   * encodeInto's call and subarray cost more than the loop: a scope with two
+   * short non-ASCII values took 1.5-1.6x one with ASCII values through
+   * encodeInto (bench/core.bench.mjs, bound 1.5x).
+   */
+  putShort(at, text) {
+    const heap = this.heap;
+    const length = text.length;
+    let w = at;
+    for (let i = 0; i < length; i++) {
+      let c = text.charCodeAt(i);
+      if (c < 0x80) {
+        heap[w++] = c;
+      } else if (c < 0x800) {
+        heap[w++] = 0xc0 | (c >> 6);
+        heap[w++] = 0x80 | (c & 0x3f);
+      } else {
+        if ((c & 0xf800) === 0xd800) {
+          const next = i + 1 < length ? text.charCodeAt(i + 1) : 0;
+          if (c < 0xdc00 && (next & 0xfc00) === 0xdc00) {
+            c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+            i++;
+            heap[w++] = 0xf0 | (c >> 18);
+            heap[w++] = 0x80 | ((c >> 12) & 0x3f);
+            heap[w++] = 0x80 | ((c >> 6) & 0x3f);
+            heap[w++] = 0x80 | (c & 0x3f);
+            continue;
+          }
+          c = 0xfffd; // a lone surrogate
+        }
+        heap[w++] = 0xe0 | (c >> 12);
+        heap[w++] = 0x80 | ((c >> 6) & 0x3f);
+        heap[w++] = 0x80 | (c & 0x3f);
+      }
+    }
+    return w - at;
   }
 
   /** The output the last call left: `length` bytes at the result area's pointer, as text. */
@@ -233,11 +270,23 @@ export class Boundary {
     return this.result[3];
   }
 
-  /** The request id the last createScope generated (`length` <= 32 characters). */
-  createdRequestId(length) {
-    const at = this.resultId;
+  /** The request id the last successful createScope generated. */
+  createdRequestId() {
+    const generation = this.result[5];
+    if (generation !== this.idPoolGeneration) {
+      this.idPoolText = this.latin1(this.idPool, ID_POOL_IDS * REQUEST_ID_CHARS);
+      this.idPoolGeneration = generation;
+    }
+    const at = this.result[4] * REQUEST_ID_CHARS;
+    return this.idPoolText.slice(at, at + REQUEST_ID_CHARS);
+  }
+
+  /** `length` bytes of ASCII at `at` as a string. */
+  latin1(at, length) {
     if (latin1Slice !== undefined) return this.bytes.latin1Slice(at, at + length);
-    return String.fromCharCode.apply(null, this.heap.subarray(at, at + length));
+    let text = '';
+    for (let i = 0; i < length; i += 1024) text += String.fromCharCode.apply(null, this.heap.subarray(at + i, at + Math.min(length, i + 1024)));
+    return text;
   }
 
   /** Canonical JSON of a stored scope, or undefined when the handle is stale. */
@@ -277,14 +326,13 @@ export class Boundary {
       const length = this.m.requestIds(ID_BATCH);
       if (length < 0) throw new CoreError(-length, 'requestIds');
       const start = this.result[0];
-      this.ids.set(this.heap.subarray(start, start + length));
+      this.ids = this.latin1(start, length);
       this.heap.fill(0, start, start + length); // ids handed out are not kept in wasm
       this.idsLeft = ID_BATCH;
     }
     const at = (ID_BATCH - this.idsLeft) * REQUEST_ID_CHARS;
     this.idsLeft--;
-    if (latin1Slice !== undefined) return this.ids.latin1Slice(at, at + REQUEST_ID_CHARS);
-    return String.fromCharCode.apply(null, this.ids.subarray(at, at + REQUEST_ID_CHARS));
+    return this.ids.slice(at, at + REQUEST_ID_CHARS);
   }
 
   // --- records ---

@@ -41,6 +41,8 @@ export const MAX_FIELDS = 64;
 export const DEFAULT_MAX_VALUE_BYTES = 256;
 /** src/request_id.h kRequestIdChars. */
 export const REQUEST_ID_CHARS = 32;
+/** src/request_id.h RequestIdPool::kIds: fresh request ids the core makes at a time. */
+export const ID_POOL_IDS = 64;
 /** src/scope_store.h kMaxScopeBytes, kStoreBytes, kSlotCount; src/core.h kInputBytes, kMaxRecordTextBytes. */
 export const MAX_SCOPE_BYTES = 288 << 10;
 export const STORE_BYTES = 3 << 19;

@@ -174,7 +174,7 @@ export function createStore(boundary, registry, unknownFields) {
     }
     if (handle < 0) throw refusal(-handle, fields[REQUEST_ID_INDEX], undefined, []);
     const values = parent.values.slice();
-    values[REQUEST_ID_INDEX] = boundary.createdRequestId(REQUEST_ID_CHARS);
+    values[REQUEST_ID_INDEX] = boundary.createdRequestId();
     // Generated ids are whole whatever the limit: the scope's limit covers
     // them, so re-materialising it from the mirror is accepted too.
     return new Scope(values, Math.max(limitFor(parent), REQUEST_ID_CHARS), handle);
