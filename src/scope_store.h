@@ -71,12 +71,8 @@ class ScopeStore {
   // validated (string limit: max_value_bytes, 0 = the registry's) before
   // anything is stored; one field given twice is kDuplicateField. Inherited
   // values are copied, not checked again.
-  //
-  // Never inlined: scope_store.cpp is built at -O2 (CMakeLists.txt), and
-  // link-time inlining into a caller built for size (-Os) would make this,
-  // the per-scope path, follow the caller's size rules.
-  __attribute__((noinline)) Status Create(uint64_t parent, const uint8_t* changes, size_t len,
-                                          size_t max_value_bytes, CreateResult* out);
+  Status Create(uint64_t parent, const uint8_t* changes, size_t len, size_t max_value_bytes,
+                CreateResult* out);
 
   // Canonical JSON of the scope's set fields, in registry order. The view
   // is valid until the next Create.
