@@ -45,10 +45,10 @@ Status ValidateStringValue(std::string_view utf8, size_t max_bytes, uint32_t* ba
   if (utf8.size() > max_bytes) return Status::kTooLong;
   const auto* p = reinterpret_cast<const unsigned char*>(utf8.data());
   const size_t n = utf8.size();
-  for (size_t i = 0; i < n;) {
+  for (size_t i = PlainAsciiRun(p, n, false); i < n;) {
     const unsigned char b = p[i];
     if (b >= 0x20 && b < 0x7F) {  // printable ASCII: the usual ids and names
-      ++i;
+      i += PlainAsciiRun(p + i, n - i, false);
       continue;
     }
     const Utf8Seq seq = NextUtf8(p + i, n - i);

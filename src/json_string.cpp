@@ -13,10 +13,10 @@ size_t WriteJsonString(std::string_view s, char* out) {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const size_t n = s.size();
   size_t run = 0;  // start of bytes copied verbatim
-  for (size_t i = 0; i < n;) {
+  for (size_t i = PlainAsciiRun(p, n, true); i < n;) {
     const unsigned char b = p[i];
     if (b >= 0x20 && b < 0x7F && b != '"' && b != '\\') {
-      ++i;
+      i += PlainAsciiRun(p + i, n - i, true);
       continue;
     }
     const Utf8Seq seq = NextUtf8(p + i, n - i);
