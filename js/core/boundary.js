@@ -163,6 +163,13 @@ export class Boundary {
     } else {
       this.scopeCreateExport = module.scopeCreate;
     }
+    // scopeJson likewise (handle -1 is stale: answered without reading anything).
+    if (typeof module._mellea_scope_json === 'function') {
+      module._mellea_scope_json(-1);
+      this.scopeJsonExport = module._mellea_scope_json;
+    } else {
+      this.scopeJsonExport = module.scopeJson;
+    }
     /** (key) => true when a caller key names a context field (set by the API: redaction applies to those). */
     this.isFieldName = () => true;
   }
@@ -291,7 +298,7 @@ export class Boundary {
 
   /** Canonical JSON of a stored scope, or undefined when the handle is stale. */
   scopeJson(handle) {
-    const result = this.m.scopeJson(handle);
+    const result = this.scopeJsonExport(handle);
     if (result === -Status.STALE_HANDLE) return undefined;
     if (result < 0) throw new CoreError(-result, 'scopeJson');
     return this.output(result);
