@@ -6,6 +6,15 @@
 // divided by the requests served): on a shared 2-core machine req/s swings
 // with the load generator, CPU per request far less.
 //
+// Each round measures every server alone at full load (solo), then each of
+// ours together with its floor: both loaded at the same time, at the same
+// fixed rate (a third of the floor's solo req/s). Solo rounds of one server
+// after another swing 25-54 us/req on these machines (other tenants, the
+// load generator), more than the 5% to be resolved; in a paired round those
+// swings hit ours and the floor alike, and a fixed rate gives both the same
+// arrivals (at full load a slower server also batches fewer requests per
+// socket write, which adds CPU per request of its own).
+//
 // Each of ours is compared with the hand-rolled floor of the same framework
 // and logger: AsyncLocalStorage.run, crypto.randomUUID, the x-request-id
 // header and a pino mixin copying the store (pino-http: the same, with
@@ -131,9 +140,10 @@ async function startServer(variant) {
   return { child, url: `http://127.0.0.1:${message.port}` };
 }
 
-function load(url, duration) {
+function load(url, duration, overallRate) {
+  const rate = overallRate === undefined ? {} : { overallRate };
   return new Promise((resolve, reject) => {
-    autocannon({ url, connections: 50, pipelining: 4, duration }, (error, result) => (error ? reject(error) : resolve(result)));
+    autocannon({ url, connections: 50, pipelining: 4, duration, ...rate }, (error, result) => (error ? reject(error) : resolve(result)));
   });
 }
 
@@ -146,40 +156,55 @@ async function cpuSince(child) {
 async function main() {
   const servers = {};
   for (const v of NAMES) servers[v] = await startServer(v);
-  const rps = Object.fromEntries(NAMES.map((v) => [v, []]));
-  const cpu = Object.fromEntries(NAMES.map((v) => [v, []]));
+  const pairs = NAMES.filter((v) => VARIANTS[v] !== null && NAMES.includes(VARIANTS[v]));
+  const solo = Object.fromEntries(NAMES.map((v) => [v, []]));
+  const paired = Object.fromEntries(pairs.map((v) => [v, []]));
+  const rates = {};
   try {
     for (const v of NAMES) {
       await load(servers[v].url, 1); // warm-up
       await cpuSince(servers[v].child);
     }
     for (let round = 0; round < rounds; round++) {
+      // Solo: each server alone at full load (what a req/s figure means).
       for (const v of NAMES) {
         const result = await load(servers[v].url, seconds);
         if (result.non2xx || result.errors) throw new Error(`${v}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-        rps[v].push(result.requests.average);
-        cpu[v].push((await cpuSince(servers[v].child)) / result.requests.total);
+        solo[v].push({ rps: result.requests.average, cpu: (await cpuSince(servers[v].child)) / result.requests.total });
+        const floor = VARIANTS[v] ?? v;
+        if (v === floor) rates[floor] = Math.max(rates[floor] ?? 0, result.requests.average);
+      }
+      // Paired: ours and its floor under the same offered load at the same
+      // time (a third of the floor's solo req/s each), so that whatever else
+      // the machine does in those seconds hits both alike.
+      for (const v of pairs) {
+        const floor = VARIANTS[v];
+        const rate = Math.round(rates[floor] / 3);
+        await Promise.all([cpuSince(servers[v].child), cpuSince(servers[floor].child)]);
+        const [ours, base] = await Promise.all([load(servers[v].url, seconds, rate), load(servers[floor].url, seconds, rate)]);
+        const [oursCpu, baseCpu] = await Promise.all([cpuSince(servers[v].child), cpuSince(servers[floor].child)]);
+        paired[v].push((baseCpu / base.requests.total) / (oursCpu / ours.requests.total));
       }
     }
   } finally {
     for (const v of NAMES) servers[v].child.kill();
   }
   const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  console.log(`http.bench: autocannon 50 connections, pipelining 4, ${seconds}s x ${rounds} rounds; server CPU per request (median of rounds)`);
-  let missed = 0;
+  console.log(`http.bench: autocannon 50 connections, pipelining 4, ${seconds}s x ${rounds} rounds; server CPU per request`);
+  console.log('  solo, full load (median of rounds):');
   for (const v of NAMES) {
-    const us = median(cpu[v]);
+    const us = median(solo[v].map((r) => r.cpu));
     const floor = VARIANTS[v];
-    let verdict = '';
-    if (floor !== null && cpu[floor] !== undefined) {
-      // Per round: the floor and ours ran back to back, so load from the
-      // rest of the machine hits both alike; the median of those ratios.
-      const ratio = median(cpu[v].map((ours, i) => cpu[floor][i] / ours));
-      const ok = ratio >= 0.95;
-      if (!ok) missed++;
-      verdict = `floor/ours ${ratio.toFixed(2)} ${ok ? 'ok' : 'MISS'} (target >= 0.95)`;
-    }
-    console.log(`  ${v.padEnd(24)} ${us.toFixed(1).padStart(6)} us/req  ${Math.round(median(rps[v])).toString().padStart(6)} req/s  ${verdict}   rounds us/req: ${cpu[v].map((x) => x.toFixed(1)).join(', ')}`);
+    const ratio = floor === null ? '' : `floor/ours ${median(solo[v].map((r, i) => solo[floor][i].cpu / r.cpu)).toFixed(2)}`;
+    console.log(`    ${v.padEnd(24)} ${us.toFixed(1).padStart(6)} us/req  ${Math.round(median(solo[v].map((r) => r.rps))).toString().padStart(6)} req/s  ${ratio}   rounds us/req: ${solo[v].map((r) => r.cpu.toFixed(1)).join(', ')}`);
+  }
+  console.log('  paired, ours and its floor loaded at the same time at a third of the floor\'s req/s (median of rounds; the claim):');
+  let missed = 0;
+  for (const v of pairs) {
+    const ratio = median(paired[v]);
+    const ok = ratio >= 0.95;
+    if (!ok) missed++;
+    console.log(`    ${v.padEnd(24)} floor/ours ${ratio.toFixed(2)} ${ok ? 'ok  ' : 'MISS'} (target >= 0.95)   rounds: ${paired[v].map((x) => x.toFixed(2)).join(', ')}`);
   }
   console.log(`  ${missed === 0 ? 'all variants within floor/0.95' : `${missed} variant(s) above floor/0.95`}`);
 }

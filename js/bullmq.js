@@ -27,8 +27,9 @@ import { argumentError, describeType } from './core/errors.js';
 import { parseRedaction } from './logging/redact.js';
 import { fieldsOf } from './logging/scope-fields.js';
 import { failureReporter } from './integration-errors.js';
+import { scopeWithArrived } from './propagation/arrival.js';
 
-const { current, resolve, childWith, registry, carrier, snapshotOf, ROOT, EMPTY } = internals;
+const { current, childWith, registry, carrier, snapshotOf, ROOT, EMPTY } = internals;
 const { generateRequestId } = api;
 
 /** The job option that carries the context. */
@@ -250,27 +251,8 @@ function readCarrier(job, accepted) {
 /** `parent` with the carried fields; a field that breaks the rules is dropped alone. */
 function scopeWithCarried(parent, fields, report) {
   if (fields === EMPTY) return parent;
-  try {
-    return resolve(parent, fields, 'withJobContext');
-  } catch {
-    // Only hostile input gets here: find the bad fields one by one.
-  }
-  const good = {};
-  const bad = [];
-  for (const key of Object.keys(fields)) {
-    try {
-      resolve(ROOT, { [key]: fields[key] }, 'withJobContext');
-      good[key] = fields[key];
-    } catch (error) {
-      bad.push(`${key} (${error?.message ?? error})`);
-    }
-  }
-  report(`carried fields that break the field rules were dropped: ${bad.join('; ')}`);
-  try {
-    return resolve(parent, good, 'withJobContext');
-  } catch {
-    return parent;
-  }
+  return scopeWithArrived(parent, fields, 'withJobContext', (refused) =>
+    report(`carried fields that break the field rules were dropped: ${refused.join('; ')}`));
 }
 
 function droppedError(job, message) {

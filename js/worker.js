@@ -13,9 +13,10 @@ import { pathToFileURL } from 'node:url';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { api, internals } from './node/runtime.js';
 import { argumentError, describeType } from './core/errors.js';
+import { acceptEach } from './propagation/arrival.js';
 
 const { withContext, getCurrentContext } = api;
-const { registry, resolve, ROOT } = internals;
+const { registry } = internals;
 
 // Marks an envelope { __melleaContext: 1, context, data } (structured clone
 // keeps string keys only, so no symbol).
@@ -48,15 +49,9 @@ export function acceptContext(context) {
     if (++count > MAX_FIELDS) break;
     const field = registry.lookup(name);
     if (field === undefined || field.name !== name || !hasOwn.call(context, name)) continue;
-    const value = context[name];
-    try {
-      resolve(ROOT, { [name]: value }); // the core's own validation
-      accepted[name] = value;
-    } catch {
-      // dropped by the field rules
-    }
+    accepted[name] = context[name];
   }
-  return accepted;
+  return acceptEach(accepted, 'worker').good; // values the field rules refuse are dropped
 }
 
 /**
