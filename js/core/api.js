@@ -76,9 +76,12 @@ export function createContextApi(carrier, boundary) {
     return { names, values };
   }
 
-  /** The scope `withContext(input)` / `enterContext(input)` enters under `parent`. */
-  function resolve(parent, input, where = 'withContext') {
-    if (typeof input === 'string') return resolveSession(parent, input);
+  /**
+   * The scope `withContext(input)` / `enterContext(input)` enters under
+   * `parent`. `memoAsked`: withContext has just asked the memo and missed.
+   */
+  function resolve(parent, input, where = 'withContext', memoAsked = false) {
+    if (typeof input === 'string') return resolveSession(parent, input, memoAsked);
     if (input === null || typeof input !== 'object') throw notPlain(where, input);
     let proto;
     try {
@@ -87,14 +90,21 @@ export function createContextApi(carrier, boundary) {
       throw notPlain(where, input, `an object that cannot be read (${error?.message ?? error})`);
     }
     if (proto !== ObjectPrototype && proto !== null) throw notPlain(where, input);
-    let known;
-    try {
-      known = recall(parent, input);
-    } catch (error) {
-      if (error?.code !== undefined) throw error;
-      throw notPlain(where, input, `an object that cannot be read (${error?.message ?? error})`);
+    if (!memoAsked) {
+      let known;
+      try {
+        known = recall(parent, input);
+      } catch (error) {
+        if (error?.code !== undefined) throw error;
+        throw notPlain(where, input, `an object that cannot be read (${error?.message ?? error})`);
+      }
+      if (known !== undefined) return known;
     }
-    if (known !== undefined) return known;
+    return resolveNew(parent, input, where);
+  }
+
+  /** A plain object's scope when no remembered child matched it. */
+  function resolveNew(parent, input, where) {
     const { names, values } = readFields(input, where);
     if (names.length === 0) return parent === ROOT && carrier.getStore() === undefined ? ROOT : twinOf(parent);
     const remembered = recallMiss(parent, names, values);
@@ -122,8 +132,8 @@ export function createContextApi(carrier, boundary) {
   }
 
   /** withContext('s-1', fn): children by session id, same memo rule. */
-  function resolveSession(parent, sessionId) {
-    const known = recallSession(parent, sessionId);
+  function resolveSession(parent, sessionId, memoAsked = false) {
+    const known = memoAsked ? undefined : recallSession(parent, sessionId);
     if (known !== undefined) return known;
     const scope = childOf(parent, ['session_id'], [sessionId]);
     noteSessionMiss(parent, sessionId, scope);
@@ -142,12 +152,14 @@ export function createContextApi(carrier, boundary) {
     // memo cost a hit ~0.3x of als.run. Anything else (and a Proxy whose
     // traps throw here) goes through resolve(), which checks and reports.
     let scope;
+    let missed = true;
     try {
       scope = typeof input === 'string' ? recallSession(parent, input) : recall(parent, input);
     } catch {
-      scope = undefined;
+      missed = false; // a Proxy's trap threw: resolve() reports it
     }
-    if (scope === undefined) scope = resolve(parent, input);
+    // A miss goes on without walking the memo a second time.
+    if (scope === undefined) scope = resolve(parent, input, 'withContext', missed);
     // `...args` only forwarded to run(): V8 passes them on without making
     // the array (the `arguments` object and slice() it replaced were
     // allocated on every call, measured ~6 ns of a hit, 0.17x of als.run).
