@@ -33,6 +33,7 @@ let armedScope;
 let armedText = '';
 // The last joined text: a request logs many lines in one scope.
 let joinedBase;
+let joinedScope;
 let joinedText;
 let joined = '';
 
@@ -41,8 +42,13 @@ function getChindings() {
   if (armedLogger !== this) return base;
   armedLogger = undefined;
   if (carrier.getStore() !== armedScope) return base;
-  if (base !== joinedBase || armedText !== joinedText) {
+  // The scope is compared first: fragments of two scopes share a long
+  // prefix, and comparing their text flattened both (measured ~130 ns of a
+  // new request scope's first line). In one scope the text is usually the
+  // same string object, which compares at once.
+  if (base !== joinedBase || armedScope !== joinedScope || armedText !== joinedText) {
     joinedBase = base;
+    joinedScope = armedScope;
     joinedText = armedText;
     joined = base + armedText;
   }
