@@ -36,8 +36,7 @@ import { createPinoMixin, pinoMixin, pinoOptions } from 'mellea-context/pino';
 import { winstonFormat } from 'mellea-context/winston';
 import { healthProbe, HEAP_BUDGET, MiB, V4_ID } from './tests/helpers/health.mjs';
 import { lineSink } from './tests/helpers/lines.mjs';
-// These checks are about the codec, not the outbound policy: send the fields as they are.
-const CLEAR = Object.freeze({ redactExternal: {} });
+import { CLEAR } from './tests/helpers/outbound.mjs';
 const Q700 = '"'.repeat(700);
 `;
 

@@ -22,8 +22,7 @@ import { createRecordFormatter, formatRecord } from 'mellea-context/console';
 import { extractHeaders, injectHeaders } from 'mellea-context/http';
 import { pinoOptions } from 'mellea-context/pino';
 import { contextOf, lineSink } from './helpers/lines.mjs';
-// These checks are about the codec, not the outbound policy: send the fields as they are.
-const CLEAR = Object.freeze({ redactExternal: {} });
+import { CLEAR } from './helpers/outbound.mjs';
 
 const FIELDS = ['session_id', 'request_id', 'model_id', 'sampling_iteration'];
 

@@ -11,8 +11,7 @@ import { getCurrentContext } from 'mellea-context';
 import { fastifyContext, injectHeaders, withRequestContext } from 'mellea-context/http';
 import { lineSink } from './helpers/lines.mjs';
 import { listen, rawRequest, request } from './helpers/servers.mjs';
-// These checks are about the codec, not the outbound policy: send the fields as they are.
-const CLEAR = Object.freeze({ redactExternal: {} });
+import { CLEAR } from './helpers/outbound.mjs';
 
 const GOOD = 'mellea.model_id=good';
 const members200 = Array.from({ length: 200 }, (_, i) => `k${i}=v${i}`).join(',');

@@ -7,10 +7,8 @@ import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } 
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { getCurrentContext, withContext } from 'mellea-context';
 import { ContextPropagator, ContextSpanProcessor, fieldsFromContext, withOtelContext } from 'mellea-context/otel';
+import { CLEAR } from './helpers/outbound.mjs';
 
-// Every field in clear to every destination (the default policy hashes
-// session_id: tests/outbound-safety.test.mjs).
-const CLEAR = { redactExternal: {} };
 const exporter = new InMemorySpanExporter();
 const provider = new BasicTracerProvider({ spanProcessors: [new ContextSpanProcessor(), new SimpleSpanProcessor(exporter)] });
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());

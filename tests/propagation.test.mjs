@@ -7,15 +7,13 @@ import { join } from 'node:path';
 import { OutgoingMessage } from 'node:http';
 import { defineField, withContext } from 'mellea-context';
 import { extractHeaders, injectHeaders } from 'mellea-context/http';
+import { CLEAR } from './helpers/outbound.mjs';
 
 const root = join(import.meta.dirname, '..');
 // The same defined fields as fuzz/baggage_fuzzer.cpp and tests/fixtures/baggage_dump.cpp.
 defineField('flag', { type: 'boolean' });
 defineField('count', { type: 'integer' });
 defineField('label', { type: 'string' });
-// Every field in clear to every destination: what these codec tests compare
-// (the default policy is tested in tests/outbound-safety.test.mjs).
-const CLEAR = { redactExternal: {} };
 
 test('inject then extract round-trips every field type, percent-encoding what a header cannot carry', () => {
   const fields = { session_id: 'café 😀,;=%"\\ x', model_id: 'granite-3.3', sampling_iteration: 7, flag: false, count: -42, label: 'l' };

@@ -35,8 +35,7 @@ import { createPinoMixin, pinoMixin, pinoOptions } from 'mellea-context/pino';
 import { winstonFormat } from 'mellea-context/winston';
 import { V4_ID } from './health.mjs';
 import { lineSink } from './lines.mjs';
-// These checks are about the codec, not the outbound policy: send the fields as they are.
-const CLEAR = Object.freeze({ redactExternal: {} });
+import { CLEAR } from './outbound.mjs';
 
 // --- arbitraries -----------------------------------------------------------
 

@@ -15,8 +15,7 @@ import { formatRecord } from 'mellea-context/console';
 import { extractHeaders, injectHeaders } from 'mellea-context/http';
 import { pinoOptions } from 'mellea-context/pino';
 import { lineSink } from './lines.mjs';
-// These checks are about the codec, not the outbound policy: send the fields as they are.
-const CLEAR = Object.freeze({ redactExternal: {} });
+import { CLEAR } from './outbound.mjs';
 
 export const MiB = 1024 * 1024;
 // Issue 8: "wasm heap back under 8 MiB" after the hostile stress. WebAssembly

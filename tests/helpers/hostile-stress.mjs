@@ -26,8 +26,7 @@ import { extractHeaders, injectHeaders } from 'mellea-context/http';
 import { pinoOptions } from 'mellea-context/pino';
 import { HEAP_BUDGET, MiB, V4_ID, healthProbe } from './health.mjs';
 import { lineSink } from './lines.mjs';
-// These checks are about the codec, not the outbound policy: send the fields as they are.
-const CLEAR = Object.freeze({ redactExternal: {} });
+import { CLEAR } from './outbound.mjs';
 
 const log = (...args) => process.stderr.write(`[stress] ${args.join(' ')}\n`);
 const heap = () => storeStats().wasmHeapBytes;
