@@ -80,8 +80,8 @@ double ScopeCreate(double parent_d, uint32_t len, uint32_t max_value_bytes) {
 
 }  // namespace
 
-// ScopeCreate as a plain wasm export, beside the embind one: JS calls it
-// with three numbers and no embind invoker (argument-count check, wire
+// ScopeCreate as a plain wasm export, not through embind: JS calls it with
+// three numbers and no embind invoker (argument-count check, wire
 // conversions) in between. The request-scope path (a fresh id per request)
 // is called once per request, where that wrapper was the cost the bound
 // missed by (issue 8: at most 1.0x of OpenTelemetry's context.with).
@@ -100,7 +100,7 @@ int32_t ScopeJson(double d) {
 
 }  // namespace
 
-// ScopeJson as a plain export too, for the same reason: the first line a
+// ScopeJson as a plain export too (not through embind), for the same reason: the first line a
 // request logs reads its new scope's JSON (measured 51 ns through embind's
 // invoker, 38 ns as the plain export).
 extern "C" EMSCRIPTEN_KEEPALIVE int32_t mellea_scope_json(double handle) { return ScopeJson(handle); }
@@ -171,8 +171,6 @@ EMSCRIPTEN_BINDINGS(mellea_core) {
   emscripten::function("inputCapacity", &InputCapacity);
   emscripten::function("resultArea", &ResultAreaAddress);
   emscripten::function("idPoolArea", &IdPoolArea);
-  emscripten::function("scopeCreate", &ScopeCreate);
-  emscripten::function("scopeJson", &ScopeJson);
   emscripten::function("liveScopes", &LiveScopes);
   emscripten::function("storeBytes", &StoreBytes);
   emscripten::function("defineField", &DefineField);

@@ -121,6 +121,17 @@ function readU32(heap, at) {
   return (heap[at] | (heap[at + 1] << 8) | (heap[at + 2] << 16) | (heap[at + 3] << 24)) >>> 0;
 }
 
+/**
+ * The wasm export `name` itself. Emscripten's glue first puts a lazy
+ * forwarder on the module that replaces itself with the export on its first
+ * call: one harmless call (`probe` arguments) leaves the export there to keep.
+ */
+function plainExport(module, name, ...probe) {
+  if (typeof module[name] !== 'function') throw new CoreError(Status.MALFORMED, `finding the export ${name}`);
+  module[name](...probe);
+  return module[name];
+}
+
 export class CoreError extends Error {
   constructor(status, what) {
     super(`mellea-context core: ${what} failed with status ${status}`);
@@ -152,24 +163,11 @@ export class Boundary {
     // generateRequestId()'s ids: a block of ID_BATCH made by requestIds().
     this.ids = '';
     this.idsLeft = 0;
-    // scopeCreate as the plain wasm export (src/wasm_bindings.cpp): no embind
-    // invoker per call. Emscripten's glue puts a lazy forwarder on the module
-    // that replaces itself with the export on its first call, so one harmless
-    // call (parent -1 is no handle: refused before anything is read or
-    // written) leaves the export itself there to keep.
-    if (typeof module._mellea_scope_create === 'function') {
-      module._mellea_scope_create(-1, 0, 0);
-      this.scopeCreateExport = module._mellea_scope_create;
-    } else {
-      this.scopeCreateExport = module.scopeCreate;
-    }
-    // scopeJson likewise (handle -1 is stale: answered without reading anything).
-    if (typeof module._mellea_scope_json === 'function') {
-      module._mellea_scope_json(-1);
-      this.scopeJsonExport = module._mellea_scope_json;
-    } else {
-      this.scopeJsonExport = module.scopeJson;
-    }
+    // The per-scope calls as plain wasm exports (src/wasm_bindings.cpp): no
+    // embind invoker per call. Handle -1 is no handle: refused before
+    // anything is read or written.
+    this.scopeCreateExport = plainExport(module, '_mellea_scope_create', -1, 0, 0);
+    this.scopeJsonExport = plainExport(module, '_mellea_scope_json', -1);
     /** (key) => true when a caller key names a context field (set by the API: redaction applies to those). */
     this.isFieldName = () => true;
   }

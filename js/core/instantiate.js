@@ -37,7 +37,7 @@ function options(bytes, sync) {
 export function instantiateSync(createMelleaCore, base64) {
   const module = options(decodeBase64(base64), true);
   createMelleaCore(module);
-  if (typeof module.scopeCreate !== 'function') {
+  if (typeof module._mellea_scope_create !== 'function') {
     throw new Error('mellea-context: the WebAssembly core did not initialize synchronously');
   }
   return module;
