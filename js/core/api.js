@@ -195,7 +195,10 @@ export function createContextApi(carrier, boundary) {
   }
 
   // getStore() and one property read each (Scope keeps the built-in fields
-  // as properties); outside any scope there is no store and no value.
+  // as properties); outside any scope there is no store and no value. Four
+  // copies rather than one factory: closures of one function share their
+  // type feedback, and `scope[key]` seen with four keys is a polymorphic
+  // load where each copy's `scope.sessionId` stays a monomorphic one.
   function getSessionId() {
     const scope = carrier.getStore();
     return scope === undefined ? undefined : scope.sessionId;

@@ -177,8 +177,8 @@ export class Boundary {
   /**
    * Writes `text` as UTF-8 at absolute address `at`; returns the bytes
    * written, or -1 when it does not fit before `end` (nothing is written
-   * then). Short ASCII (ids, model names) is copied by a plain loop, which
-   * beats encodeInto's subarray for it (bench/logging.bench.mjs).
+   * then). Short text (ids, names, sessions: up to 64 UTF-16 units) goes
+   * through putShort's loop, longer text through encodeInto.
    */
   put(at, text, end = this.inputEnd) {
     const length = text.length;
