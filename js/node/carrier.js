@@ -1,0 +1,72 @@
+// The Node scope carrier: one AsyncLocalStorage. withContext is its run(),
+// enterContext its enterWith(), every read its getStore().
+//
+// Its getStore() is Node's own, made for this one instance. Node's
+// getStore() reads `executionAsyncResource()[this.kResourceStore]`, a keyed
+// load whose key differs per AsyncLocalStorage: with OpenTelemetry's, ours
+// and any other in the process that load is polymorphic, and it was most of
+// a getter's cost (bench/core.bench.mjs: getStore() 7.4 ns; the same read
+// with the key fixed 2.5-4.4 ns, so getSessionId() went from 1.11x to 0.59x
+// of getStore(), and run(), which calls this.getStore(), got cheaper with
+// it). The copy reads the same slot under the same condition (`enabled`), so
+// it answers exactly as Node's would; it is used only when this Node keeps
+// stores that way, checked at load on a probe instance (Node 20-22 do; an
+// AsyncLocalStorage built on AsyncContextFrame, Node 24's default, has no
+// kResourceStore, and the carrier keeps Node's getStore()).
+// It is an own property of this private instance, nothing process-wide;
+// `delete carrier.getStore` puts Node's back. tests/carrier.test.mjs
+// compares the two across every kind of async continuation.
+import { AsyncLocalStorage, executionAsyncResource } from 'node:async_hooks';
+
+/**
+ * getStore() for `als` alone (a fixed key), or undefined when `als` does not
+ * keep its store in the current async resource under `als.kResourceStore`.
+ */
+export function fixedKeyGetStore(als) {
+  const key = als?.kResourceStore;
+  if (typeof key !== 'symbol' || typeof executionAsyncResource !== 'function') return undefined;
+  return function getStore() {
+    return als.enabled === true ? executionAsyncResource()[key] : undefined;
+  };
+}
+
+/**
+ * Whether fixedKeyGetStore() answers as Node's getStore() for instances of
+ * `Storage`: tried on a probe instance, inside run(), inside a nested
+ * enterWith() and after, and once disabled (which also puts Node's async
+ * hook back as it was: nothing stays enabled by this check).
+ */
+export function keepsStoresInResources(Storage = AsyncLocalStorage) {
+  let probe;
+  try {
+    probe = new Storage();
+    const read = fixedKeyGetStore(probe);
+    if (read === undefined) return false;
+    const outer = {};
+    const middle = {};
+    const inner = {};
+    const agrees = () => read() === probe.getStore();
+    const seen = probe.run(outer, () => {
+      const inRun = read() === outer && agrees();
+      const inEnter = probe.run(middle, () => {
+        if (read() !== middle) return false;
+        probe.enterWith(inner);
+        return read() === inner && agrees();
+      });
+      return inRun && inEnter && read() === outer && agrees();
+    });
+    probe.disable();
+    return seen && read() === undefined && agrees();
+  } catch {
+    return false;
+  } finally {
+    probe?.disable?.();
+  }
+}
+
+/** The carrier: an AsyncLocalStorage, with the fixed-key getStore() when this Node allows it. */
+export function createCarrier(Storage = AsyncLocalStorage) {
+  const carrier = new Storage();
+  if (keepsStoresInResources(Storage)) carrier.getStore = fixedKeyGetStore(carrier);
+  return carrier;
+}

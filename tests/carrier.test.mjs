@@ -1,0 +1,119 @@
+// The Node carrier's getStore() (js/node/carrier.js) is Node's own read with
+// the key fixed: it must answer exactly as AsyncLocalStorage.prototype.getStore
+// wherever a store can be, and the carrier must fall back to Node's when this
+// Node keeps stores some other way.
+import assert from 'node:assert/strict';
+import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
+import { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
+import { describe, it } from 'node:test';
+import { setImmediate as immediate, setTimeout as sleep } from 'node:timers/promises';
+import { enterContext, getSessionId, withContext } from 'mellea-context';
+import { internals } from './helpers/internals.mjs';
+
+const require = createRequire(import.meta.url);
+const { createCarrier, fixedKeyGetStore, keepsStoresInResources } = require('../dist/cjs/node/carrier.js');
+const nodeGetStore = AsyncLocalStorage.prototype.getStore;
+
+describe('the carrier reads its store as Node does', () => {
+  it('this Node keeps stores in async resources, so the carrier has the fixed-key read', () => {
+    // Node 20 and 22 do (the versions CI runs); if a later one stops, the
+    // next assertion is what tells: the carrier then uses Node's getStore().
+    assert.equal(keepsStoresInResources(), true);
+    assert.ok(Object.hasOwn(internals.carrier, 'getStore'));
+    assert.notEqual(internals.carrier.getStore, nodeGetStore);
+  });
+
+  it('agrees with Node getStore() in every kind of continuation', async () => {
+    const { carrier } = internals;
+    const seen = [];
+    const check = (where) => {
+      const ours = carrier.getStore();
+      const node = nodeGetStore.call(carrier);
+      seen.push(where);
+      assert.equal(ours, node, where);
+      return ours;
+    };
+    check('outside any scope');
+    const emitter = new EventEmitter();
+    let bound;
+    await withContext('s-carrier', async () => {
+      assert.equal(check('run').sessionId, 's-carrier');
+      await null;
+      check('after await');
+      await sleep(1);
+      check('timer');
+      await immediate();
+      check('setImmediate');
+      await new Promise((resolve) => process.nextTick(() => resolve(check('nextTick'))));
+      await new Promise((resolve) => queueMicrotask(() => resolve(check('queueMicrotask'))));
+      await Promise.resolve().then(() => check('then'));
+      emitter.on('ev', () => check('emitter listener'));
+      bound = AsyncResource.bind(() => check('AsyncResource.bind'));
+      await withContext({ model_id: 'm' }, async () => {
+        assert.equal(check('nested run').modelId, 'm');
+        const token = enterContext({ sampling_iteration: 2 });
+        assert.equal(check('enterWith').samplingIteration, 2);
+        token.reset();
+        check('after reset');
+      });
+      check('after nested');
+    });
+    emitter.emit('ev');
+    assert.equal(bound().sessionId, 's-carrier');
+    check('after the scope');
+    await sleep(1);
+    check('timer after the scope');
+    assert.equal(getSessionId(), undefined);
+    assert.ok(seen.length >= 15);
+  });
+
+  it('answers undefined like Node inside exit(), where Node turns the storage off', () => {
+    const { carrier } = internals;
+    withContext('s-exit', () => {
+      carrier.exit(() => {
+        assert.equal(carrier.getStore(), undefined);
+        assert.equal(nodeGetStore.call(carrier), undefined);
+        assert.equal(getSessionId(), undefined);
+      });
+      assert.equal(getSessionId(), 's-exit');
+    });
+  });
+
+  it('falls back to Node getStore() when stores are not kept under kResourceStore', async () => {
+    // A storage that keeps its store elsewhere, as an AsyncContextFrame-based
+    // AsyncLocalStorage does: the probe sees the fixed-key read disagree.
+    class ElsewhereStorage extends AsyncLocalStorage {
+      #store = undefined;
+      getStore() {
+        return this.#store;
+      }
+      run(store, fn, ...args) {
+        const previous = this.#store;
+        this.#store = store;
+        try {
+          return fn(...args);
+        } finally {
+          this.#store = previous;
+        }
+      }
+      enterWith(store) {
+        this.#store = store;
+      }
+    }
+    assert.equal(keepsStoresInResources(ElsewhereStorage), false);
+    const carrier = createCarrier(ElsewhereStorage);
+    assert.equal(Object.hasOwn(carrier, 'getStore'), false);
+    assert.equal(carrier.run('x', () => carrier.getStore()), 'x');
+    // And one with no kResourceStore at all.
+    class NoKeyStorage extends ElsewhereStorage {
+      constructor() {
+        super();
+        this.kResourceStore = undefined;
+      }
+    }
+    assert.equal(fixedKeyGetStore(new NoKeyStorage()), undefined);
+    assert.equal(keepsStoresInResources(NoKeyStorage), false);
+    assert.equal(keepsStoresInResources(class Broken { constructor() { throw new Error('no'); } }), false);
+  });
+});
