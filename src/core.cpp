@@ -56,13 +56,6 @@ Status Core::DefineField(size_t name_len, FieldType type, int* index) {
   return registry_.Define(std::string_view(reinterpret_cast<const char*>(in_.get()), name_len), type, index);
 }
 
-Status Core::RequestIds(size_t count, size_t* len) {
-  if (count == 0 || count > 1024) return Status::kInvalidOption;
-  out_.resize(count * kRequestIdChars);
-  if (!GenerateRequestIds(&out_[0], count)) return Status::kNoMemory;
-  return FinishOut(len);
-}
-
 Status Core::EscapeText(size_t in_len, size_t* len) {
   if (in_len > kMaxRecordTextBytes) return Status::kTooLong;
   out_.resize(2 + kJsonEscapeFactor * in_len);

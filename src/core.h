@@ -56,7 +56,6 @@ class Core {
   Status ScopeJsonOut(uint64_t handle, size_t* len);
   Status ReleaseScope(uint64_t handle) { return store_.Release(handle); }
   Status DefineField(size_t name_len, FieldType type, int* index);
-  Status RequestIds(size_t count, size_t* len);
   // The in_len bytes of text in the input area as the inside of a JSON
   // string (the one writer's escaping, without the quotes): texts too large
   // for a record are escaped in chunks this way.

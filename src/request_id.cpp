@@ -49,14 +49,22 @@ bool GenerateRequestIds(char* out, size_t count) {
 }
 
 const char* RequestIdPool::Take(uint32_t* index, uint32_t* generation) {
-  if (next_ == kIds) {
-    if (!GenerateRequestIds(block_, kIds)) return nullptr;
-    next_ = 0;
-    ++generation_;
-  }
+  if (next_ == kIds && Refill() == 0) return nullptr;
   *index = next_;
   *generation = generation_;
   return block_ + kRequestIdChars * next_++;
+}
+
+uint32_t RequestIdPool::Refill() {
+  if (!GenerateRequestIds(block_, kIds)) return 0;
+  next_ = 0;
+  if (++generation_ == 0) generation_ = 1;  // 0 says "no block"
+  return generation_;
+}
+
+const char* RequestIdPool::At(uint32_t index, uint32_t generation) const {
+  if (generation == 0 || generation != generation_ || index >= kIds) return nullptr;
+  return block_ + kRequestIdChars * index;
 }
 
 }  // namespace mellea

@@ -25,6 +25,12 @@ class RequestIdPool {
   // The next id (kRequestIdChars characters inside data()), with its index
   // in the block and the block's generation; nullptr without random bytes.
   const char* Take(uint32_t* index, uint32_t* generation);
+  // A new block of kIds ids (the old ones are overwritten); its generation,
+  // never 0, or 0 without random bytes.
+  uint32_t Refill();
+  // Id `index` of the block of `generation`, or nullptr when that block is
+  // no longer the current one (or index is out of range).
+  const char* At(uint32_t index, uint32_t generation) const;
   const char* data() const { return block_; }
 
  private:

@@ -31,13 +31,27 @@ void WriteU32(uint8_t* p, uint32_t v) {
   for (int i = 0; i < 4; ++i) p[i] = static_cast<uint8_t>(v >> (8 * i));
 }
 
-Status CheckChange(const FieldRegistry& registry, size_t index, uint8_t kind, std::string_view payload,
-                   size_t max_bytes, uint32_t* bad_cp) {
+// The id a kChangeIssuedRequestId payload names, or nullptr.
+const char* IssuedId(const RequestIdPool& issued, std::string_view payload) {
+  if (payload.size() != kIssuedIdPayloadBytes) return nullptr;
+  const auto* p = reinterpret_cast<const uint8_t*>(payload.data());
+  return issued.At(ReadU32(p), ReadU32(p + 4));
+}
+
+Status CheckChange(const FieldRegistry& registry, const RequestIdPool& issued, size_t index, uint8_t kind,
+                   std::string_view payload, size_t max_bytes, uint32_t* bad_cp) {
   const FieldSpec& spec = registry.at(index);
   if (kind == kChangeUnset) return payload.empty() ? Status::kOk : Status::kMalformed;
   if (kind == kChangeFreshRequestId) {
     if (spec.type != FieldType::kString) return Status::kWrongType;
     return payload.empty() ? Status::kOk : Status::kMalformed;
+  }
+  if (kind == kChangeIssuedRequestId) {
+    // A value like any other once given (unlike a fresh id, which is always
+    // whole): the string limit applies; the ids are valid by construction.
+    if (spec.type != FieldType::kString) return Status::kWrongType;
+    if (IssuedId(issued, payload) == nullptr) return Status::kMalformed;
+    return kRequestIdChars > max_bytes ? Status::kTooLong : Status::kOk;
   }
   if (static_cast<uint8_t>(spec.type) != kind) return Status::kWrongType;
   switch (spec.type) {
@@ -135,7 +149,7 @@ Status ScopeStore::Build(const uint8_t* parent, size_t parent_len, const uint8_t
     if (seen >> index & 1) return Status::kDuplicateField;
     seen |= uint64_t{1} << index;
     const std::string_view payload(reinterpret_cast<const char*>(changes + pos + kEntryHeader), plen);
-    const Status s = CheckChange(registry_, index, kind, payload, max_bytes, &out->bad_cp);
+    const Status s = CheckChange(registry_, issued_, index, kind, payload, max_bytes, &out->bad_cp);
     if (s != Status::kOk) return s;
     change_at[index] = changes + pos;
     pos += kEntryHeader + plen;
@@ -164,6 +178,15 @@ Status ScopeStore::Build(const uint8_t* parent, size_t parent_len, const uint8_t
       WriteU32(w + 2, static_cast<uint32_t>(n));
       std::memcpy(w + kEntryHeader, out->request_id, n);
       w += kEntryHeader + n;
+      continue;
+    }
+    if (e[1] == kChangeIssuedRequestId) {
+      const char* id = IssuedId(issued_, std::string_view(reinterpret_cast<const char*>(e + kEntryHeader), ReadU32(e + 2)));
+      w[0] = static_cast<uint8_t>(i);
+      w[1] = static_cast<uint8_t>(FieldType::kString);
+      WriteU32(w + 2, static_cast<uint32_t>(kRequestIdChars));
+      std::memcpy(w + kEntryHeader, id, kRequestIdChars);  // checked above
+      w += kEntryHeader + kRequestIdChars;
       continue;
     }
     const size_t n = kEntryHeader + ReadU32(e + 2);

@@ -47,6 +47,10 @@ constexpr size_t kMaxScopeEntryBytes = kMaxScopeBytes / 2 + 64;
 // Kinds of a change entry (the u8 after the field index in Create's input).
 constexpr uint8_t kChangeUnset = 0xFF;       // the field is unset in the child
 constexpr uint8_t kChangeFreshRequestId = 0xFE;  // a request id generated here
+// An id of the issued block (generateRequestId()'s ids, see IssueIds):
+// payload u32 LE index, u32 LE generation; the block must still be current.
+constexpr uint8_t kChangeIssuedRequestId = 0xFD;
+constexpr size_t kIssuedIdPayloadBytes = 8;
 
 struct CreateResult {
   uint64_t handle = 0;
@@ -67,7 +71,8 @@ class ScopeStore {
   // Makes the child of `parent` (0: the empty root) with `changes` applied:
   // a sequence of entries as stored (u8 field index, u8 kind, u32 LE length,
   // payload), where kind is the field's type, kChangeUnset (length 0) or
-  // kChangeFreshRequestId (length 0, string fields). Every change is
+  // kChangeFreshRequestId (length 0, string fields) or kChangeIssuedRequestId
+  // (an id of the issued block, string fields). Every change is
   // validated (string limit: max_value_bytes, 0 = the registry's) before
   // anything is stored; one field given twice is kDuplicateField. Inherited
   // values are copied, not checked again.
@@ -84,6 +89,12 @@ class ScopeStore {
 
   // The block fresh request ids are taken from (RequestIdPool::kBytes).
   const char* id_pool() const { return ids_.data(); }
+  // generateRequestId()'s ids: a new block of RequestIdPool::kIds in
+  // issued_pool(), read by JS and handed out there; a scope given one of
+  // them (kChangeIssuedRequestId) copies it from here instead of JS writing
+  // its 32 characters in. Returns the block's generation, 0 on failure.
+  uint32_t IssueIds() { return issued_.Refill(); }
+  const char* issued_pool() const { return issued_.data(); }
 
   size_t live() const { return live_; }
   size_t bytes_used() const { return used_; }
@@ -110,6 +121,7 @@ class ScopeStore {
   std::unique_ptr<Slot[]> slots_;
   std::unique_ptr<uint8_t[]> child_;  // the child being built (kMaxScopeBytes)
   RequestIdPool ids_;
+  RequestIdPool issued_;
   size_t child_len_ = 0;
   size_t next_ = 0;    // next slot of the ring
   size_t oldest_ = 0;  // oldest slot holding bytes (== next_ when none)

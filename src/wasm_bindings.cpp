@@ -119,10 +119,11 @@ int32_t DefineField(uint32_t name_len, int32_t type) {
 
 int32_t SetMaxValueBytes(uint32_t bytes) { return Fail(TheCore().registry().SetMaxValueBytes(bytes)); }
 
-int32_t RequestIds(uint32_t count) {
-  size_t len = 0;
-  return Output(TheCore().RequestIds(count, &len), len);
-}
+// generateRequestId()'s ids: a new block of RequestIdPool::kIds ids at
+// issuedIdArea() -> its generation (0: no random bytes). A scope given one
+// of them names it by index and generation (kChangeIssuedRequestId).
+uint32_t IssueIds() { return TheCore().store().IssueIds(); }
+uint32_t IssuedIdArea() { return static_cast<uint32_t>(reinterpret_cast<uintptr_t>(TheCore().store().issued_pool())); }
 
 // Text of `len` bytes -> its JSON string escaping, without the quotes.
 int32_t EscapeJson(uint32_t len) {
@@ -175,7 +176,8 @@ EMSCRIPTEN_BINDINGS(mellea_core) {
   emscripten::function("storeBytes", &StoreBytes);
   emscripten::function("defineField", &DefineField);
   emscripten::function("setMaxValueBytes", &SetMaxValueBytes);
-  emscripten::function("requestIds", &RequestIds);
+  emscripten::function("issueIds", &IssueIds);
+  emscripten::function("issuedIdArea", &IssuedIdArea);
   emscripten::function("escapeJson", &EscapeJson);
   emscripten::function("baggageExtract", &BaggageExtract);
   emscripten::function("baggageInject", &BaggageInject);

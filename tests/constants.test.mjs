@@ -38,6 +38,8 @@ test('change kinds, field types and redaction modes agree', () => {
   const store = header('scope_store.h');
   assert.equal(constant(store, 'kChangeUnset'), js.CHANGE_UNSET);
   assert.equal(constant(store, 'kChangeFreshRequestId'), js.CHANGE_FRESH_REQUEST_ID);
+  assert.equal(constant(store, 'kChangeIssuedRequestId'), js.CHANGE_ISSUED_REQUEST_ID);
+  assert.equal(constant(store, 'kIssuedIdPayloadBytes'), js.ISSUED_ID_PAYLOAD_BYTES);
   assert.match(header('fields.h'), /enum class FieldType : uint8_t \{ kString = 0, kInteger = 1, kBoolean = 2 \}/);
   assert.deepEqual({ ...js.TYPE_CODES }, { string: 0, integer: 1, boolean: 2 });
   assert.match(header('record.h'), /enum class Redaction : uint8_t \{ kNone = 0, kHash = 1, kOmit = 2 \}/);

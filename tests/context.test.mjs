@@ -14,6 +14,7 @@ import {
   ready,
   withContext,
 } from 'mellea-context';
+import { runChecked } from './helpers/child.mjs';
 import { currentJson, internals, storedJson } from './helpers/internals.mjs';
 
 describe('getters', () => {
@@ -243,5 +244,47 @@ describe('generateRequestId', () => {
   it('is accepted as a request_id', () => {
     const id = generateRequestId();
     withContext({ request_id: id }, () => assert.equal(getRequestId(), id));
+  });
+
+  // The id just generated is named to the core by its place in the core's
+  // block of ids (js/core/boundary.js putIssuedId), not written in: what the
+  // core stores must be that id, in every spelling, across block refills.
+  it('the id just generated is the one the core stores, in each spelling and across blocks', () => {
+    for (let i = 0; i < 200; i++) {
+      const id = generateRequestId();
+      const input = i % 3 === 0 ? { requestId: id } : i % 3 === 1 ? { session_id: `s-${i}`, request_id: id } : { request_id: id, model_id: 'm' };
+      withContext(input, () => {
+        assert.equal(getRequestId(), id);
+        assert.equal(JSON.parse(storedJson()).request_id, id, `id ${i}`);
+        withContext({ sampling_iteration: i }, () => assert.equal(JSON.parse(storedJson()).request_id, id));
+      });
+    }
+  });
+
+  it('ids generated earlier, copies of ids and ids from an older block are values like any other', () => {
+    const ids = Array.from({ length: 70 }, () => generateRequestId());
+    for (const id of [...ids].reverse()) {
+      withContext({ request_id: id }, () => assert.equal(JSON.parse(storedJson()).request_id, id));
+    }
+    const copy = ` ${ids[69]}`.slice(1);
+    withContext({ request_id: copy }, () => assert.equal(JSON.parse(storedJson()).request_id, ids[69]));
+    // The same generated id entered twice in a row: the same values both times.
+    const id = generateRequestId();
+    const first = withContext({ request_id: id }, () => storedJson());
+    assert.equal(withContext({ request_id: id }, () => storedJson()), first);
+  });
+
+  it('a limit under 32 bytes refuses the id just generated like any 32-character value', async () => {
+    await runChecked(`
+      import assert from 'node:assert/strict';
+      import { configure, generateRequestId, getRequestId, withContext } from 'mellea-context';
+      configure({ maxValueBytes: 31 });
+      const id = generateRequestId();
+      assert.throws(() => withContext({ request_id: id }, () => {}), { code: 'ERR_MELLEA_INVALID_VALUE', message: /request_id/ });
+      assert.throws(() => withContext({ request_id: 'a'.repeat(32) }, () => {}), { code: 'ERR_MELLEA_INVALID_VALUE' });
+      configure({ maxValueBytes: 32 });
+      assert.equal(withContext({ request_id: id }, getRequestId), id);
+      console.log('ok');
+    `);
   });
 });

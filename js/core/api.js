@@ -107,6 +107,10 @@ export function createContextApi(carrier, boundary) {
   function resolveNew(parent, input, where) {
     const { names, values } = readFields(input, where);
     if (names.length === 0) return parent === ROOT && carrier.getStore() === undefined ? ROOT : twinOf(parent);
+    // An input holding the id generateRequestId() just made is new by
+    // construction: not compared with the last miss nor noted as one (so it
+    // does not push out an input that may come again).
+    if (boundary.lastIssued !== undefined && values.includes(boundary.lastIssued)) return childOf(parent, names, values);
     const remembered = recallMiss(parent, names, values);
     if (remembered !== undefined) return remembered;
     const scope = childOf(parent, names, values);

@@ -9,11 +9,10 @@
 // before any byte of it is copied. Outputs come back as (pointer, length) in
 // the result area, failures as a negated status.
 import { ERR_CORE } from './errors.js';
-import { ID_POOL_IDS, RECORD_HEADER_BYTES, RECORD_TEXT_BYTES, REQUEST_ID_CHARS, Status } from './status.js';
+import { CHANGE_ISSUED_REQUEST_ID, ID_POOL_IDS, ISSUED_ID_PAYLOAD_BYTES, RECORD_HEADER_BYTES, RECORD_TEXT_BYTES, REQUEST_ID_CHARS, Status } from './status.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-const ID_BATCH = 64;
 // Timestamps and levels longer than this are cut (they are short by nature).
 const SHORT_TEXT = 4096;
 // A message or exception beyond this is cut with the marker; up to it, it is
@@ -160,9 +159,17 @@ export class Boundary {
     this.idPool = module.idPoolArea();
     this.idPoolText = '';
     this.idPoolGeneration = -1;
-    // generateRequestId()'s ids: a block of ID_BATCH made by requestIds().
+    // generateRequestId()'s ids: the core's issued block (issueIds), decoded
+    // once per ID_POOL_IDS ids. The last one handed out is remembered with
+    // its place there: a scope given it (withContext({ requestId:
+    // generateRequestId() })) names it by index and generation and the core
+    // copies it, instead of its 32 characters being written in here.
+    this.issuedArea = module.issuedIdArea();
     this.ids = '';
-    this.idsLeft = 0;
+    this.idsGeneration = 0;
+    this.idsTaken = ID_POOL_IDS;
+    /** The id generateRequestId() returned last (undefined before the first). */
+    this.lastIssued = undefined;
     // The per-scope calls as plain wasm exports (src/wasm_bindings.cpp): no
     // embind invoker per call. Handle -1 is no handle: refused before
     // anything is read or written.
@@ -325,19 +332,34 @@ export class Boundary {
     return -this.m.setMaxValueBytes(bytes);
   }
 
-  /** One request id; ids are made 64 at a time to keep crossings rare. */
+  /** One request id; ids are made ID_POOL_IDS at a time to keep crossings rare. */
   requestId() {
-    if (this.idsLeft === 0) {
-      const length = this.m.requestIds(ID_BATCH);
-      if (length < 0) throw new CoreError(-length, 'requestIds');
-      const start = this.result[0];
-      this.ids = this.latin1(start, length);
-      this.heap.fill(0, start, start + length); // ids handed out are not kept in wasm
-      this.idsLeft = ID_BATCH;
+    if (this.idsTaken === ID_POOL_IDS) {
+      const generation = this.m.issueIds();
+      if (generation === 0) throw new CoreError(Status.NO_MEMORY, 'issueIds');
+      this.ids = this.latin1(this.issuedArea, ID_POOL_IDS * REQUEST_ID_CHARS);
+      this.idsGeneration = generation;
+      this.idsTaken = 0;
     }
-    const at = (ID_BATCH - this.idsLeft) * REQUEST_ID_CHARS;
-    this.idsLeft--;
-    return this.ids.slice(at, at + REQUEST_ID_CHARS);
+    const at = this.idsTaken++ * REQUEST_ID_CHARS;
+    return (this.lastIssued = this.ids.slice(at, at + REQUEST_ID_CHARS));
+  }
+
+  /**
+   * Writes a change entry setting field `index` to the id requestId()
+   * returned last (the caller compared it: `value === lastIssued`) as its
+   * place in the core's issued block; returns the next offset, or -1.
+   */
+  putIssuedId(offset, index) {
+    const at = this.input + offset;
+    if (at + 6 + ISSUED_ID_PAYLOAD_BYTES > this.inputEnd) return -1;
+    const heap = this.heap;
+    heap[at] = index;
+    heap[at + 1] = CHANGE_ISSUED_REQUEST_ID;
+    writeU32(heap, at + 2, ISSUED_ID_PAYLOAD_BYTES);
+    writeU32(heap, at + 6, this.idsTaken - 1);
+    writeU32(heap, at + 10, this.idsGeneration);
+    return offset + 6 + ISSUED_ID_PAYLOAD_BYTES;
   }
 
   // --- records ---

@@ -29,6 +29,9 @@ export const Status = Object.freeze({
 /** Change kinds of a scope creation (src/scope_store.h kChange*), besides the field types 0..2. */
 export const CHANGE_UNSET = 0xff;
 export const CHANGE_FRESH_REQUEST_ID = 0xfe;
+export const CHANGE_ISSUED_REQUEST_ID = 0xfd;
+/** src/scope_store.h kIssuedIdPayloadBytes: index and generation of an issued id, u32 LE each. */
+export const ISSUED_ID_PAYLOAD_BYTES = 8;
 /** Field type codes (src/fields.h FieldType). */
 export const TYPE_CODES = Object.freeze({ string: 0, integer: 1, boolean: 2 });
 /** Redaction modes (src/record.h Redaction). */

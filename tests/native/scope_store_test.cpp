@@ -88,6 +88,74 @@ TEST(ScopeStore, FreshRequestIdIsMadeInTheSameCall) {
   EXPECT_EQ(TryCreate(store, tlv), Status::kWrongType);
 }
 
+std::string IssuedPayload(uint32_t index, uint32_t generation) {
+  std::string p(8, '\0');
+  for (int i = 0; i < 4; ++i) {
+    p[i] = static_cast<char>(index >> (8 * i));
+    p[4 + i] = static_cast<char>(generation >> (8 * i));
+  }
+  return p;
+}
+
+TEST(ScopeStore, IssuedRequestIdIsCopiedFromTheIssuedBlock) {
+  FieldRegistry r;
+  ScopeStore store(r);
+  const uint32_t generation = store.IssueIds();
+  ASSERT_NE(generation, 0u);
+  const std::string seventh(store.issued_pool() + 7 * mellea::kRequestIdChars, mellea::kRequestIdChars);
+  EXPECT_EQ(seventh[12], '4');
+  std::vector<uint8_t> tlv;
+  Put(&tlv, 0, 0, "s-1");
+  Put(&tlv, 1, mellea::kChangeIssuedRequestId, IssuedPayload(7, generation));
+  const uint64_t h = MustCreate(store, tlv);
+  EXPECT_EQ(JsonOf(store, h), "{\"session_id\":\"s-1\",\"request_id\":\"" + seventh + "\"}");
+  // Children copy it as a plain string entry: still there after a refill.
+  std::vector<uint8_t> model;
+  Put(&model, 2, 0, "m");
+  const uint64_t child = MustCreate(store, model, h);
+  ASSERT_NE(store.IssueIds(), generation);
+  EXPECT_EQ(JsonOf(store, child), "{\"session_id\":\"s-1\",\"request_id\":\"" + seventh + "\",\"model_id\":\"m\"}");
+  // A block that is no longer current, an index past the block, a short
+  // payload, an integer field, a limit under 32 bytes: refused, nothing stored.
+  const size_t live = store.live();
+  int bad = -1;
+  tlv.clear();
+  Put(&tlv, 1, mellea::kChangeIssuedRequestId, IssuedPayload(7, generation));
+  EXPECT_EQ(TryCreate(store, tlv, &bad), Status::kMalformed);
+  EXPECT_EQ(bad, 1);
+  const uint32_t now = store.IssueIds();
+  tlv.clear();
+  Put(&tlv, 1, mellea::kChangeIssuedRequestId, IssuedPayload(64, now));
+  EXPECT_EQ(TryCreate(store, tlv), Status::kMalformed);
+  tlv.clear();
+  Put(&tlv, 1, mellea::kChangeIssuedRequestId, IssuedPayload(0, now).substr(0, 4));
+  EXPECT_EQ(TryCreate(store, tlv), Status::kMalformed);
+  tlv.clear();
+  Put(&tlv, 3, mellea::kChangeIssuedRequestId, IssuedPayload(0, now));
+  EXPECT_EQ(TryCreate(store, tlv), Status::kWrongType);
+  tlv.clear();
+  Put(&tlv, 1, mellea::kChangeIssuedRequestId, IssuedPayload(0, now));
+  EXPECT_EQ(TryCreate(store, tlv, nullptr, 31), Status::kTooLong);
+  EXPECT_EQ(TryCreate(store, tlv, nullptr, 32), Status::kOk);
+  EXPECT_EQ(store.live(), live + 1);
+}
+
+TEST(RequestIdPool, GenerationsAreNeverZeroAndOnlyTheCurrentBlockAnswers) {
+  mellea::RequestIdPool pool;
+  EXPECT_EQ(pool.At(0, 0), nullptr);  // no block yet
+  const uint32_t g = pool.Refill();
+  ASSERT_NE(g, 0u);
+  EXPECT_EQ(pool.At(0, g), pool.data());
+  EXPECT_EQ(pool.At(63, g), pool.data() + 63 * mellea::kRequestIdChars);
+  EXPECT_EQ(pool.At(64, g), nullptr);
+  EXPECT_EQ(pool.At(0, g + 1), nullptr);
+  uint32_t index = 99;
+  uint32_t taken_generation = 0;
+  ASSERT_NE(pool.Take(&index, &taken_generation), nullptr);
+  EXPECT_EQ(index, 0u);
+  EXPECT_EQ(taken_generation, g);
+}
+
 TEST(ScopeStore, RejectsBadInputWithoutStoringAnything) {
   FieldRegistry r;
   ScopeStore store(r);
