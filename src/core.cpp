@@ -4,6 +4,7 @@
 
 #include "json_string.h"
 #include "request_id.h"
+#include "text_value.h"
 
 namespace mellea {
 
@@ -54,6 +55,16 @@ const std::vector<FieldValue>* Core::ValuesOf(uint64_t handle) {
 Status Core::DefineField(size_t name_len, FieldType type, int* index) {
   if (name_len > kInputBytes) return Status::kTooLarge;
   return registry_.Define(std::string_view(reinterpret_cast<const char*>(in_.get()), name_len), type, index);
+}
+
+Status Core::TextValue(size_t in_len, bool inside_only, size_t* len) {
+  if (in_len > kMaxRecordTextBytes) return Status::kTooLong;
+  out_.resize(2 + kTextEscapeFactor * in_len);
+  const std::string_view text(reinterpret_cast<const char*>(in_.get()), in_len);
+  const size_t n = inside_only ? WriteQuotedTextInside(text, &out_[0]) : WriteTextValue(text, &out_[0]);
+  PointOut(out_.data(), n);
+  *len = n;
+  return Status::kOk;
 }
 
 Status Core::EscapeText(size_t in_len, size_t* len) {

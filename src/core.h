@@ -60,6 +60,10 @@ class Core {
   // string (the one writer's escaping, without the quotes): texts too large
   // for a record are escaped in chunks this way.
   Status EscapeText(size_t in_len, size_t* len);
+  // The in_len bytes of text in the input area as a logfmt value (the one
+  // text writer, src/text_value.h): bare or quoted, or with `inside_only`
+  // escaped without quotes (texts too large for one call, in chunks).
+  Status TextValue(size_t in_len, bool inside_only, size_t* len);
   // Copies n bytes into the output area (kNoMemory if they do not fit).
   Status WriteOut(const char* bytes, size_t n, size_t* len);
   // Points the output at bytes the core owns (the store, the output area).

@@ -131,6 +131,13 @@ int32_t EscapeJson(uint32_t len) {
   return Output(TheCore().EscapeText(len, &out), out);
 }
 
+// Text of `len` bytes -> its logfmt value (bare or quoted); with
+// `inside_only` 1, escaped without quotes (a chunk of a long text).
+int32_t TextValue(uint32_t len, uint32_t inside_only) {
+  size_t out = 0;
+  return Output(TheCore().TextValue(len, inside_only != 0, &out), out);
+}
+
 // Header value of `len` bytes -> fields in scopeCreate's encoding followed by
 // a u32 LE dropped-member count.
 int32_t BaggageExtract(uint32_t len) {
@@ -179,6 +186,7 @@ EMSCRIPTEN_BINDINGS(mellea_core) {
   emscripten::function("issueIds", &IssueIds);
   emscripten::function("issuedIdArea", &IssuedIdArea);
   emscripten::function("escapeJson", &EscapeJson);
+  emscripten::function("textValue", &TextValue);
   emscripten::function("baggageExtract", &BaggageExtract);
   emscripten::function("baggageInject", &BaggageInject);
   emscripten::function("formatRecord", &FormatRecord);

@@ -20,7 +20,7 @@ import { extractHeaders, injectHeaders } from 'mellea-context/http';
 import { createPinoMixin, pinoMixin, pinoOptions } from 'mellea-context/pino';
 import { winstonFormat } from 'mellea-context/winston';
 import { HOSTILE_TEXTS, HOSTILE_VALUES, label, memberBytes } from './helpers/hostile-values.mjs';
-import { lineSink } from './helpers/lines.mjs';
+import { lineSink, parseLogfmt } from './helpers/lines.mjs';
 
 // Process-wide, but this file runs in a process of its own (node --test).
 defineField('tenant', { type: 'string' });
@@ -238,5 +238,53 @@ describe('values of every UTF-8 length, short and long, read back as themselves'
       const line = JSON.parse(formatRecord({ message: text }));
       assert.equal(line.message, new TextDecoder().decode(new TextEncoder().encode(text)));
     }
+  });
+});
+
+// Text lines (installConsole({ format: 'text' })) are logfmt, written by the
+// core's one text writer (src/text_value.h): every value and message must
+// read back as itself (lone surrogates as U+FFFD), on one line, with no raw
+// control character, in a short text and in one long enough to be escaped
+// in chunks.
+describe('console text lines: every value and message reads back as itself', () => {
+  const textLine = (fields, message) => {
+    const sink = lineSink();
+    const fake = { log() {}, info() {}, warn() {}, error() {}, debug() {} };
+    const uninstall = installConsole({ console: fake, stream: sink, format: 'text' });
+    try {
+      withContext(fields, () => fake.log('%s', message));
+    } finally {
+      uninstall();
+    }
+    assert.equal(sink.lines.length, 1);
+    return sink.lines[0];
+  };
+  const wellFormed = (text) => text.toWellFormed();
+  it('for the hostile values and texts', () => {
+    for (const value of HOSTILE_VALUES) {
+      const message = HOSTILE_TEXTS[HOSTILE_VALUES.indexOf(value) % HOSTILE_TEXTS.length];
+      const line = textLine({ session_id: value, tenant: value }, message);
+      // eslint-disable-next-line no-control-regex
+      assert.doesNotMatch(line, /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/, label(value));
+      const record = Object.fromEntries(parseLogfmt(line, { decode: true }));
+      assert.equal(record.session_id, value, label(value));
+      assert.equal(record.tenant, value, label(value));
+      assert.equal(record.message, wellFormed(message), label(message));
+    }
+    for (const message of HOSTILE_TEXTS) {
+      const record = Object.fromEntries(parseLogfmt(textLine({ session_id: 's-1' }, message), { decode: true }));
+      assert.equal(record.message, wellFormed(message), label(message));
+      assert.equal(record.session_id, 's-1');
+    }
+  });
+  it('for a message longer than one chunk (a surrogate pair on each chunk edge)', () => {
+    const unit = 'a "b"\\ c\n\u001b é 😀 \u2028';
+    let message = '';
+    while (message.length < 100_000) message += unit;
+    message = `${'x'.repeat(16383)}😀${message}`;
+    const line = textLine({ session_id: 's-1' }, message);
+    // eslint-disable-next-line no-control-regex
+    assert.doesNotMatch(line, /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
+    assert.equal(Object.fromEntries(parseLogfmt(line, { decode: true })).message, message);
   });
 });

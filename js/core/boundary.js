@@ -406,6 +406,29 @@ export class Boundary {
   }
 
   /**
+   * `text` as a logfmt value, written by the core's one text writer
+   * (src/text_value.h): bare when it is a plain word, else double-quoted and
+   * escaped. Cut like record texts past MAX_LOGGED_TEXT_BYTES; a text longer
+   * than one chunk is escaped chunk by chunk and always quoted (valid
+   * logfmt either way; its quoting cannot be decided one chunk at a time).
+   */
+  textValue(text) {
+    if (text.length <= ESCAPE_CHUNK_CHARS) {
+      const length = this.m.textValue(this.put(this.input, text), 0);
+      return this.output(length);
+    }
+    const whole = truncateToBytes(text, MAX_LOGGED_TEXT_BYTES);
+    let out = '"';
+    for (let start = 0; start < whole.length; ) {
+      let stop = Math.min(whole.length, start + ESCAPE_CHUNK_CHARS);
+      if (stop < whole.length && (whole.charCodeAt(stop - 1) & 0xfc00) === 0xd800) stop--; // keep a surrogate pair whole
+      out += this.output(this.m.textValue(this.put(this.input, whole.slice(start, stop)), 1));
+      start = stop;
+    }
+    return `${out}"`;
+  }
+
+  /**
    * One JSON log line (no newline) for the scope stored under `handle` (0:
    * no scope). Texts must be strings ('' for exception/extra means none);
    * `extra` is JSON.stringify output of the caller's fields; `redaction` a

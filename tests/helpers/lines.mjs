@@ -97,8 +97,10 @@ export function contextOf(record, names = ['session_id', 'request_id', 'model_id
  * pairs separated by one space; a value is bare (no space, quote, `=` or
  * backslash) or double-quoted with `\"` and `\\` escapes. Returns the pairs
  * in order (duplicates kept) or throws, naming the line, on anything else.
+ * With `decode`, values are the texts they stand for: the control escapes
+ * (\n \r \t \b \f \e \xHH \uHHHH) are decoded too.
  */
-export function parseLogfmt(line) {
+export function parseLogfmt(line, { decode = false } = {}) {
   const pairs = [];
   let i = 0;
   const fail = (why) => {
@@ -132,11 +134,23 @@ export function parseLogfmt(line) {
       if (/["=\\]/.test(value) || value === '') fail('bad bare value');
       i += value.length;
     }
-    pairs.push([key, value.replace(/\\(["\\])/g, '$1')]);
+    pairs.push([key, decode ? decodeLogfmt(value) : value.replace(/\\(["\\])/g, '$1')]);
     if (i < line.length) {
       if (line[i] !== ' ') fail('expected a space');
       i++;
     }
   }
   return pairs;
+}
+
+const SHORT_ESCAPES = { n: '\n', r: '\r', t: '\t', b: '\b', f: '\f', e: '\u001b', '"': '"', '\\': '\\' };
+
+/** The text a logfmt value (its inside, quotes removed) stands for. */
+function decodeLogfmt(raw) {
+  return raw.replace(/\\(x[0-9a-f]{2}|u[0-9a-f]{4}|.)/g, (_, e) => {
+    if (e.length > 1) return String.fromCharCode(parseInt(e.slice(1), 16));
+    const short = SHORT_ESCAPES[e];
+    if (short === undefined) throw new Error(`unknown logfmt escape \\${e} in ${JSON.stringify(raw)}`);
+    return short;
+  });
 }
