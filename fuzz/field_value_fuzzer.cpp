@@ -1,15 +1,19 @@
-// Fuzzes the field validator and scope creation: arbitrary bytes as one
-// string value and as an encoded scope. Invariants: no crash, an accepted
-// value is well-formed UTF-8 within the limit, and an accepted scope
-// serializes to JSON that nlohmann parses back to the same values.
+// Fuzzes the field validator, the logfmt text writer and scope creation:
+// arbitrary bytes as one string value, as a text value and as an encoded
+// scope. Invariants: no crash, an accepted value is well-formed UTF-8 within
+// the limit, a text value stays within its bound with no raw control byte
+// and is bare only when it needs no quotes, and an accepted scope serializes
+// to JSON that nlohmann parses back to the same values.
 #include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "fields.h"
 #include "scope_store.h"
+#include "text_value.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -19,6 +23,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (c < 0x20 || c == 0x7F) __builtin_trap();
     }
     if (text.find("\xE2\x80\xA8") != std::string_view::npos || text.find("\xE2\x80\xAE") != std::string_view::npos) __builtin_trap();
+  }
+  {
+    std::string out(2 + mellea::kTextEscapeFactor * size, '\0');
+    const size_t n = mellea::WriteTextValue(text, out.data());
+    if (n > out.size()) __builtin_trap();
+    out.resize(n);
+    for (unsigned char c : out) {
+      if (c < 0x20 || c == 0x7F) __builtin_trap();
+    }
+    if (!mellea::IsWellFormedUtf8(out)) __builtin_trap();
+    if (!mellea::TextValueNeedsQuotes(text) && (out.empty() || out.front() == '"')) __builtin_trap();
   }
   static mellea::FieldRegistry registry;
   static mellea::ScopeStore store(registry);

@@ -64,6 +64,12 @@ Status CheckChange(const FieldRegistry& registry, const RequestIdPool& issued, s
       if (payload.empty() || payload.size() > 20) return Status::kMalformed;
       auto [ptr, ec] = std::from_chars(first, last, v);
       if (ec != std::errc() || ptr != last) return Status::kMalformed;
+      // Canonical decimal only: the payload is copied into the JSON as it
+      // is, and "007" or "-0" would make it invalid JSON (found by
+      // fuzz/field_value_fuzzer.cpp; JS always sends canonical text).
+      char canonical[24];
+      const auto written = std::to_chars(canonical, canonical + sizeof(canonical), v);
+      if (std::string_view(canonical, static_cast<size_t>(written.ptr - canonical)) != payload) return Status::kMalformed;
       return registry.ValidateInteger(index, v);
     }
     case FieldType::kBoolean:

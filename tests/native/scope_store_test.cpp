@@ -156,6 +156,22 @@ TEST(RequestIdPool, GenerationsAreNeverZeroAndOnlyTheCurrentBlockAnswers) {
   EXPECT_EQ(taken_generation, g);
 }
 
+TEST(ScopeStore, IntegersMustBeCanonicalDecimal) {
+  FieldRegistry r;
+  ScopeStore store(r);
+  for (const char* bad : {"007", "0536870907", "-0", "+1", "1.0", " 1", "1e3", "-"}) {
+    std::vector<uint8_t> tlv;
+    Put(&tlv, 3, 1, bad);
+    EXPECT_EQ(TryCreate(store, tlv), Status::kMalformed) << bad;
+  }
+  for (const char* good : {"0", "7", "2147483647"}) {
+    std::vector<uint8_t> tlv;
+    Put(&tlv, 3, 1, good);
+    const uint64_t h = MustCreate(store, tlv);
+    EXPECT_EQ(JsonOf(store, h), std::string("{\"sampling_iteration\":") + good + "}");
+  }
+}
+
 TEST(ScopeStore, RejectsBadInputWithoutStoringAnything) {
   FieldRegistry r;
   ScopeStore store(r);
