@@ -513,3 +513,15 @@ test('pinoOptions: lines alternating in and out of a scope, within one milliseco
     assert.deepEqual(contextOf(records[i + 4]), FULL);
   }
 });
+
+test("the pino state the integrations adjust is under pino's exported pino.symbols", async () => {
+  const { createRequire } = await import('node:module');
+  const require = createRequire(import.meta.url);
+  const { chindingsSymbol, hooksOf } = require('../dist/cjs/logging/pino-logger.js');
+  const sink = lineSink();
+  const logger = pino({ mixin: pinoMixin }, sink);
+  withContext(FULL, () => logger.info('m'));
+  assert.deepEqual(contextOf(lastRecord(sink)), FULL);
+  assert.equal(chindingsSymbol(), pino.symbols.chindingsSym);
+  assert.equal(hooksOf(logger).mixin, logger[pino.symbols.mixinSym]);
+});

@@ -10,8 +10,8 @@
 // pre-serialized text costs about what a child logger with the same
 // bindings costs.
 //
-// How: on a logger pinoMixin is called for, pino's chindings slot (a private
-// symbol, lib/symbols.js) becomes an accessor: reads give the logger's own
+// How: on a logger pinoMixin is called for, pino's chindings slot
+// (`pino.symbols.chindingsSym`, exported for integrations) becomes an accessor: reads give the logger's own
 // bindings, exactly as before (logger.bindings(), child(), setBindings()
 // see no difference), except the one read pino's line builder makes right
 // after the mixin ran for that logger, which gets the fragment appended.

@@ -11,8 +11,13 @@
 //   the object's keys), with `formatters.log` (it sees the object's keys),
 //   and with a stream that reads pino's line metadata (pino.multistream:
 //   `lastTime` is the time text, which must stay the time alone).
-// The package does not depend on pino: its private symbols are found once by
-// their descriptions (pino lib/symbols.js, checked in pino 9 and 10).
+// The symbols are the ones pino exports as `pino.symbols`, documented "for
+// integration purposes with ecosystem and third-party libraries" (pino
+// docs/api.md): the logger's state under them may be adjusted "for
+// performant integration". The package does not depend on pino, so they are
+// found once, on the first logger seen, by their descriptions (`pino.*`,
+// lib/symbols.js; checked in pino 9 and 10: tests/pino.test.mjs compares them
+// with the installed pino's `pino.symbols`).
 import { contextIndex } from './scope-fields.js';
 import { internals } from '../node/runtime.js';
 
@@ -163,7 +168,7 @@ export function profileOf(logger) {
   return profile;
 }
 
-/** pino's private chindings symbol (undefined before the first logger is seen). */
+/** pino's chindings symbol, `pino.symbols.chindingsSym` (undefined before the first logger is seen). */
 export function chindingsSymbol() {
   return symbols?.chindings;
 }
