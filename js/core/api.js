@@ -110,7 +110,7 @@ export function createContextApi(carrier, boundary) {
     // An input holding the id generateRequestId() just made is new by
     // construction: not compared with the last miss nor noted as one (so it
     // does not push out an input that may come again).
-    if (boundary.lastIssued !== undefined && values.includes(boundary.lastIssued)) return childOf(parent, names, values);
+    for (let i = 0; i < values.length; i++) if (boundary.isLastIssued(values[i])) return childOf(parent, names, values, i);
     const remembered = recallMiss(parent, names, values);
     if (remembered !== undefined) return remembered;
     const scope = childOf(parent, names, values);

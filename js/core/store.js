@@ -79,9 +79,13 @@ export function createStore(boundary, registry, unknownFields) {
   /**
    * The child of `parent` with the fields `names`/`values` (read once from
    * the caller's object) applied. Unknown names are reported first and all
-   * together (as mellea does), then the first refused value.
+   * together (as mellea does), then the first refused value. `issuedAt`:
+   * the position in `values` of the id generateRequestId() made last
+   * (boundary.isLastIssued), or -1; the core copies that one from its own
+   * block instead of it being written in (writing its 32 characters was
+   * ~a fifth of a withContext({ requestId: generateRequestId() }) in a profile).
    */
-  function childOf(parent, names, values) {
+  function childOf(parent, names, values, issuedAt = -1) {
     const n = names.length;
     const byName = registry.byName;
     const indexes = new Array(n);
@@ -121,10 +125,7 @@ export function createStore(boundary, registry, unknownFields) {
         const value = values[i];
         if (value === undefined || value === null) {
           offset = boundary.putChange(offset, indexes[i], CHANGE_UNSET, '');
-        } else if (indexes[i] === REQUEST_ID_INDEX && value === boundary.lastIssued) {
-          // generateRequestId()'s last id: the core copies it from its issued
-          // block (writing its 32 characters here was ~a fifth of a
-          // withContext({ requestId: generateRequestId() }) in a profile).
+        } else if (i === issuedAt && indexes[i] === REQUEST_ID_INDEX) {
           offset = boundary.putIssuedId(offset, REQUEST_ID_INDEX);
         } else {
           const type = typeof value;
