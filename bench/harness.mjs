@@ -34,6 +34,11 @@ export function report(label, value, baseline, bound) {
   return ok;
 }
 
+/** Prints a ratio that has no bound (reported, not judged). */
+export function ratio(label, value, baseline) {
+  console.log(`     ${label.padEnd(62)} ${value.toFixed(1).padStart(8)} ns  ${(value / baseline).toFixed(2).padStart(5)}x  (of ${baseline.toFixed(1)} ns)`);
+}
+
 export function line(label, value) {
   console.log(`     ${label.padEnd(62)} ${value.toFixed(1).padStart(8)} ns`);
 }

@@ -26,7 +26,7 @@ export function fixedKeyGetStore(als) {
   const key = als?.kResourceStore;
   if (typeof key !== 'symbol' || typeof executionAsyncResource !== 'function') return undefined;
   return function getStore() {
-    return als.enabled === true ? executionAsyncResource()[key] : undefined;
+    return als.enabled ? executionAsyncResource()[key] : undefined;
   };
 }
 
