@@ -343,9 +343,9 @@ export class Boundary {
       this.idsTaken = 0;
     }
     const at = this.idsTaken++ * REQUEST_ID_CHARS;
-    const id = this.ids.slice(at, at + REQUEST_ID_CHARS);
-    this.lastIssuedMark = id.charCodeAt(7) | (id.charCodeAt(23) << 8);
-    return (this.lastIssued = id);
+    const ids = this.ids;
+    this.lastIssuedMark = ids.charCodeAt(at + 7) | (ids.charCodeAt(at + 23) << 8); // from the flat block: cheaper than from the slice
+    return (this.lastIssued = ids.slice(at, at + REQUEST_ID_CHARS));
   }
 
   /**
