@@ -172,26 +172,23 @@ Status ScopeStore::Build(const uint8_t* parent, size_t parent_len, const uint8_t
   for (size_t i = 0; i < nfields; ++i) {
     const uint8_t* e = change_at[i] != nullptr ? change_at[i] : parent_at[i];
     if (e == nullptr || e[1] == kChangeUnset) continue;
-    if (e[1] == kChangeFreshRequestId) {
-      // A generated id is always whole: it is valid by construction, and a
-      // cut id (configure({ maxValueBytes: 4 })) would repeat within hundreds
-      // of requests. The scope's limit covers it (see the JS mirror).
-      const size_t n = kRequestIdChars;
-      out->request_id = ids_.Take(&out->request_id_index, &out->request_id_generation);
-      if (out->request_id == nullptr) return Status::kNoMemory;
-      w[0] = static_cast<uint8_t>(i);
-      w[1] = static_cast<uint8_t>(FieldType::kString);
-      WriteU32(w + 2, static_cast<uint32_t>(n));
-      std::memcpy(w + kEntryHeader, out->request_id, n);
-      w += kEntryHeader + n;
-      continue;
-    }
-    if (e[1] == kChangeIssuedRequestId) {
-      const char* id = IssuedId(issued_, std::string_view(reinterpret_cast<const char*>(e + kEntryHeader), ReadU32(e + 2)));
+    if (e[1] == kChangeFreshRequestId || e[1] == kChangeIssuedRequestId) {
+      // An id of the core's: stored as a plain string entry. A generated id
+      // is always whole: it is valid by construction, and a cut id
+      // (configure({ maxValueBytes: 4 })) would repeat within hundreds of
+      // requests. The scope's limit covers it (see the JS mirror); an issued
+      // one was checked against the limit above, like any value.
+      const char* id = nullptr;
+      if (e[1] == kChangeFreshRequestId) {
+        id = out->request_id = ids_.Take(&out->request_id_index, &out->request_id_generation);
+        if (id == nullptr) return Status::kNoMemory;
+      } else {
+        id = IssuedId(issued_, std::string_view(reinterpret_cast<const char*>(e + kEntryHeader), ReadU32(e + 2)));
+      }
       w[0] = static_cast<uint8_t>(i);
       w[1] = static_cast<uint8_t>(FieldType::kString);
       WriteU32(w + 2, static_cast<uint32_t>(kRequestIdChars));
-      std::memcpy(w + kEntryHeader, id, kRequestIdChars);  // checked above
+      std::memcpy(w + kEntryHeader, id, kRequestIdChars);
       w += kEntryHeader + kRequestIdChars;
       continue;
     }

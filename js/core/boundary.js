@@ -109,6 +109,13 @@ export function fitExtra(extra, budget, splices, isFieldName) {
   return JSON.stringify(kept);
 }
 
+/** A change entry's header (u8 field index, u8 kind, u32 payload length) at `at`. */
+function writeEntryHeader(heap, at, index, kind, length) {
+  heap[at] = index;
+  heap[at + 1] = kind;
+  writeU32(heap, at + 2, length);
+}
+
 function writeU32(heap, at, value) {
   heap[at] = value & 0xff;
   heap[at + 1] = (value >>> 8) & 0xff;
@@ -259,9 +266,7 @@ export class Boundary {
       written = this.put(at + 6, text);
       if (written < 0) return -1;
     }
-    heap[at] = index;
-    heap[at + 1] = kind;
-    writeU32(heap, at + 2, written);
+    writeEntryHeader(heap, at, index, kind, written);
     return offset + 6 + written;
   }
 
@@ -373,9 +378,7 @@ export class Boundary {
     const at = this.input + offset;
     if (at + 6 + ISSUED_ID_PAYLOAD_BYTES > this.inputEnd) return -1;
     const heap = this.heap;
-    heap[at] = index;
-    heap[at + 1] = CHANGE_ISSUED_REQUEST_ID;
-    writeU32(heap, at + 2, ISSUED_ID_PAYLOAD_BYTES);
+    writeEntryHeader(heap, at, index, CHANGE_ISSUED_REQUEST_ID, ISSUED_ID_PAYLOAD_BYTES);
     writeU32(heap, at + 6, this.idsTaken - 1);
     writeU32(heap, at + 10, this.idsGeneration);
     return offset + 6 + ISSUED_ID_PAYLOAD_BYTES;
@@ -412,13 +415,20 @@ export class Boundary {
    * the record's input area is never copied into wasm whole.
    */
   escapeInChunks(text) {
+    return this.inChunks(text, (written) => this.m.escapeJson(written));
+  }
+
+  /**
+   * `text` put into the input area ESCAPE_CHUNK_CHARS at a time (a surrogate
+   * pair never split), each chunk's bytes given to `call` (a core export
+   * answering an output length); the outputs joined.
+   */
+  inChunks(text, call) {
     let out = '';
     for (let start = 0; start < text.length; ) {
       let stop = Math.min(text.length, start + ESCAPE_CHUNK_CHARS);
       if (stop < text.length && (text.charCodeAt(stop - 1) & 0xfc00) === 0xd800) stop--; // keep a surrogate pair whole
-      const written = this.put(this.input, text.slice(start, stop));
-      const length = this.m.escapeJson(written);
-      out += this.output(length);
+      out += this.output(call(this.put(this.input, text.slice(start, stop))));
       start = stop;
     }
     return out;
@@ -436,15 +446,8 @@ export class Boundary {
       const length = this.m.textValue(this.put(this.input, text), 0);
       return this.output(length);
     }
-    const whole = truncateToBytes(text, MAX_LOGGED_TEXT_BYTES);
-    let out = '"';
-    for (let start = 0; start < whole.length; ) {
-      let stop = Math.min(whole.length, start + ESCAPE_CHUNK_CHARS);
-      if (stop < whole.length && (whole.charCodeAt(stop - 1) & 0xfc00) === 0xd800) stop--; // keep a surrogate pair whole
-      out += this.output(this.m.textValue(this.put(this.input, whole.slice(start, stop)), 1));
-      start = stop;
-    }
-    return `${out}"`;
+    const inside = this.inChunks(truncateToBytes(text, MAX_LOGGED_TEXT_BYTES), (written) => this.m.textValue(written, 1));
+    return `"${inside}"`;
   }
 
   /**

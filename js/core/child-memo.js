@@ -4,8 +4,10 @@
 //   (the own field names in order, and their values compared with ===), at
 //   most RECENT_LIMIT object inputs and SESSION_LIMIT session-id strings;
 //   a child is remembered only on its second sighting, so a fresh value per
-//   call (a request id) never evicts the useful ones; configure() forgets
-//   everything (the rules the children were checked under changed).
+//   call (a request id) never evicts the useful ones; an input holding the
+//   id generateRequestId() just made is not sighted at all (it is new by
+//   construction: api.js resolveNew); configure() forgets everything (the
+//   rules the children were checked under changed).
 //
 // A remembered child crosses nothing: a sampling loop or withContext('s-1')
 // re-enters the same scope object, already stored in C++, for the cost of a
