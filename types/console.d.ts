@@ -29,7 +29,7 @@ export declare function formatRecord(record: LogRecord): string;
 export declare function createRecordFormatter(options?: { redact?: Redaction }): (record: LogRecord) => string;
 
 export interface InstallConsoleOptions {
-  /** 'json' (default): formatRecord lines. 'text': `timestamp LEVEL message key=value ...`. */
+  /** 'json' (default): formatRecord lines. 'text': logfmt, `timestamp=… level=… message=… session_id=…`, values quoted when not a plain word. */
   format?: 'json' | 'text';
   /** Where lines go (one write per line, newline included); default: the wrapped console method. */
   stream?: { write(line: string): unknown };
