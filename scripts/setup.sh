@@ -25,4 +25,7 @@ fi
 
 node -e 'const [major] = process.versions.node.split("."); if (+major < 20) { console.error(`setup: Node >= 20 needed, found ${process.version}`); process.exit(1); }'
 npm ci --no-audit --no-fund
+# The other JS hosts the tests run on (Node 22/24/26, ...): registry packages
+# pinned in scripts/runtimes.json, into the ignored .runtimes/ folder.
+node scripts/runtimes.mjs install
 npm run build
