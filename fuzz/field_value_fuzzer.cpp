@@ -45,7 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (s == mellea::Status::kOk) {
     const uint64_t handle = made.handle;
     last = handle;
-    std::string_view json;
+    std::string json;
     if (store.Json(handle, &json) != mellea::Status::kOk) __builtin_trap();
     const auto parsed = nlohmann::json::parse(json, nullptr, false);
     if (parsed.is_discarded() || !parsed.is_object()) __builtin_trap();

@@ -40,12 +40,9 @@ Status Core::CreateScope(size_t in_len, uint64_t* handle, int* bad_field) {
 }
 
 Status Core::ScopeJsonOut(uint64_t handle, size_t* len) {
-  std::string_view json;
-  const Status s = store_.Json(handle, &json);
+  const Status s = store_.Json(handle, &out_);
   if (s != Status::kOk) return s;
-  PointOut(json.data(), json.size());
-  *len = json.size();
-  return Status::kOk;
+  return FinishOut(len);
 }
 
 const std::vector<FieldValue>* Core::ValuesOf(uint64_t handle) {

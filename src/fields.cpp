@@ -45,6 +45,7 @@ Status ValidateStringValue(std::string_view utf8, size_t max_bytes, uint32_t* ba
   if (utf8.size() > max_bytes) return Status::kTooLong;
   const auto* p = reinterpret_cast<const unsigned char*>(utf8.data());
   const size_t n = utf8.size();
+  if (IsPlainAscii(p, n)) return Status::kOk;  // the usual ids and names
   for (size_t i = PlainAsciiRun(p, n, false); i < n;) {
     const unsigned char b = p[i];
     if (b >= 0x20 && b < 0x7F) {  // printable ASCII: the usual ids and names
@@ -73,7 +74,7 @@ bool IsWellFormedUtf8(std::string_view utf8) {
 }
 
 bool IsValidFieldName(std::string_view name) {
-  if (name.empty() || name.size() > 64) return false;
+  if (name.empty() || name.size() > kMaxFieldNameBytes) return false;
   if (name[0] < 'a' || name[0] > 'z') return false;
   for (char c : name) {
     const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';

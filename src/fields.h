@@ -25,6 +25,7 @@ struct FieldSpec {
 constexpr size_t kDefaultMaxValueBytes = 256;
 constexpr size_t kMaxValueBytesLimit = 65536;
 constexpr size_t kMaxFields = 64;
+constexpr size_t kMaxFieldNameBytes = 64;  // ^[a-z][a-z0-9_]{0,63}$
 // Keys the logging integrations write themselves; no field may take them.
 constexpr const char* kLogKeys[] = {"level", "time", "msg", "message", "timestamp", "exception", "pid", "hostname"};
 // Defined integer fields carry any integer a JS number holds exactly.

@@ -14,12 +14,11 @@ constexpr uint64_t kIndexBits = 16;
 constexpr uint64_t kIndexMask = (uint64_t{1} << kIndexBits) - 1;
 constexpr uint64_t kMaxGeneration = (uint64_t{1} << 37) - 1;
 constexpr size_t kEntryHeader = 6;
-// While a child's entries are written they are at most a parent's
-// (kMaxScopeEntryBytes) plus the changes (at most kMaxChangeBytes) plus
-// generated ids; once checked against kMaxScopeEntryBytes, its JSON follows
-// them and is at most twice the payload bytes plus the names. See Build.
+// While a child's entries are written (each field once, from the changes or
+// the parent) they are at most a parent's (kMaxScopeEntryBytes) plus the
+// changes (at most kMaxChangeBytes) plus a generated id per field. See Build.
 constexpr size_t kMaxChangeBytes = kMaxScopeEntryBytes + 8192;
-constexpr size_t kScratchBytes = 3 * kMaxScopeEntryBytes + kMaxFields * 128 + kMaxChangeBytes;
+constexpr size_t kScratchBytes = kMaxScopeEntryBytes + kMaxChangeBytes + kMaxFields * (kEntryHeader + kRequestIdChars);
 static_assert(kSlotCount <= (size_t{1} << kIndexBits), "slot index must fit the handle");
 
 uint32_t ReadU32(const uint8_t* p) {
@@ -95,7 +94,7 @@ void ScopeStore::Evict(size_t index) {
   }
   if (slot.holds) {
     slot.holds = false;
-    used_ -= slot.entries_len + slot.json_len;
+    used_ -= slot.entries_len;
     --holding_;
   }
 }
@@ -137,13 +136,16 @@ bool ScopeStore::Allocate(size_t size, size_t* slot_index, uint32_t* offset) {
 Status ScopeStore::Build(const uint8_t* parent, size_t parent_len, const uint8_t* changes, size_t len,
                          size_t max_bytes, CreateResult* out, size_t* entries_out) {
   const size_t nfields = registry_.size();
-  // Only the registry's fields are cleared: zeroing all kMaxFields of both
-  // tables (512 bytes) was about a tenth of a scope's time in wasm (memset,
-  // 70 of ~600 samples in a --profiling-funcs profile of scope creation).
+  // Where each change's entry is: read only for the fields `seen` names, so
+  // nothing is cleared per scope (clearing tables of kMaxFields pointers was
+  // about a tenth of a scope's time in wasm, memset being a call there).
   const uint8_t* change_at[kMaxFields];
-  const uint8_t* parent_at[kMaxFields];
-  for (size_t i = 0; i < nfields; ++i) change_at[i] = parent_at[i] = nullptr;
   uint64_t seen = 0;
+  // The changes are the child's entries as they are when the parent is the
+  // root and they set plain values in field order: the common new scope
+  // (`withContext({ sessionId })`) is then stored by one copy, not built.
+  bool as_is = parent_len == 0;
+  size_t last_index = 0;
   for (size_t pos = 0; pos < len;) {
     if (len - pos < kEntryHeader) return Status::kMalformed;
     const size_t index = changes[pos];
@@ -153,60 +155,119 @@ Status ScopeStore::Build(const uint8_t* parent, size_t parent_len, const uint8_t
     if (index >= nfields) return Status::kUnknownField;
     out->bad_field = static_cast<int>(index);
     if (seen >> index & 1) return Status::kDuplicateField;
-    seen |= uint64_t{1} << index;
     const std::string_view payload(reinterpret_cast<const char*>(changes + pos + kEntryHeader), plen);
     const Status s = CheckChange(registry_, issued_, index, kind, payload, max_bytes, &out->bad_cp);
     if (s != Status::kOk) return s;
+    if (kind > static_cast<uint8_t>(FieldType::kBoolean) || (seen != 0 && index < last_index)) as_is = false;
+    seen |= uint64_t{1} << index;
+    last_index = index;
     change_at[index] = changes + pos;
     pos += kEntryHeader + plen;
   }
   if (len > kMaxChangeBytes) return Status::kScopeTooLarge;
   out->bad_field = -1;
-  for (size_t pos = 0; pos + kEntryHeader <= parent_len;) {
-    const size_t index = parent[pos];
-    if (index < nfields) parent_at[index] = parent + pos;
-    pos += kEntryHeader + ReadU32(parent + pos + 2);
+  if (as_is) {
+    child_data_ = len == 0 ? child_.get() : changes;  // (no changes: nothing to copy, but never from null)
+    return Finish(len, nfields, entries_out);
   }
-  // Entries, in field order.
+  // Entries in field order: the parent's (already in field order) with the
+  // changed fields' entries in their place.
   uint8_t* w = child_.get();
-  for (size_t i = 0; i < nfields; ++i) {
-    const uint8_t* e = change_at[i] != nullptr ? change_at[i] : parent_at[i];
-    if (e == nullptr || e[1] == kChangeUnset) continue;
-    if (e[1] == kChangeFreshRequestId || e[1] == kChangeIssuedRequestId) {
-      // An id of the core's: stored as a plain string entry. A generated id
-      // is always whole: it is valid by construction, and a cut id
-      // (configure({ maxValueBytes: 4 })) would repeat within hundreds of
-      // requests. The scope's limit covers it (see the JS mirror); an issued
-      // one was checked against the limit above, like any value.
-      const char* id = nullptr;
-      if (e[1] == kChangeFreshRequestId) {
-        id = out->request_id = ids_.Take(&out->request_id_index, &out->request_id_generation);
-        if (id == nullptr) return Status::kNoMemory;
-      } else {
-        id = IssuedId(issued_, std::string_view(reinterpret_cast<const char*>(e + kEntryHeader), ReadU32(e + 2)));
+  uint64_t pending = seen;  // changed fields not written yet
+  size_t pos = 0;
+  for (;;) {
+    const bool parent_left = pos + kEntryHeader <= parent_len;
+    const size_t parent_index = parent_left ? parent[pos] : kMaxFields;
+    // Changes before the parent's next entry (or all that are left).
+    while (pending != 0 && static_cast<size_t>(__builtin_ctzll(pending)) <= parent_index) {
+      const size_t i = static_cast<size_t>(__builtin_ctzll(pending));
+      pending &= pending - 1;
+      const uint8_t* e = change_at[i];
+      if (e[1] == kChangeUnset) continue;
+      if (e[1] == kChangeFreshRequestId || e[1] == kChangeIssuedRequestId) {
+        // An id of the core's: stored as a plain string entry. A generated id
+        // is always whole: it is valid by construction, and a cut id
+        // (configure({ maxValueBytes: 4 })) would repeat within hundreds of
+        // requests. The scope's limit covers it (see the JS mirror); an issued
+        // one was checked against the limit above, like any value.
+        const char* id = nullptr;
+        if (e[1] == kChangeFreshRequestId) {
+          id = out->request_id = ids_.Take(&out->request_id_index, &out->request_id_generation);
+          if (id == nullptr) return Status::kNoMemory;
+        } else {
+          id = IssuedId(issued_, std::string_view(reinterpret_cast<const char*>(e + kEntryHeader), ReadU32(e + 2)));
+        }
+        w[0] = static_cast<uint8_t>(i);
+        w[1] = static_cast<uint8_t>(FieldType::kString);
+        WriteU32(w + 2, static_cast<uint32_t>(kRequestIdChars));
+        std::memcpy(w + kEntryHeader, id, kRequestIdChars);
+        w += kEntryHeader + kRequestIdChars;
+        continue;
       }
-      w[0] = static_cast<uint8_t>(i);
-      w[1] = static_cast<uint8_t>(FieldType::kString);
-      WriteU32(w + 2, static_cast<uint32_t>(kRequestIdChars));
-      std::memcpy(w + kEntryHeader, id, kRequestIdChars);
-      w += kEntryHeader + kRequestIdChars;
-      continue;
+      const size_t n = kEntryHeader + ReadU32(e + 2);
+      std::memcpy(w, e, n);
+      w += n;
     }
-    const size_t n = kEntryHeader + ReadU32(e + 2);
-    std::memcpy(w, e, n);
-    w += n;
+    if (!parent_left) break;
+    const size_t n = kEntryHeader + ReadU32(parent + pos + 2);
+    if (parent_index < nfields && !(seen >> parent_index & 1)) {
+      std::memcpy(w, parent + pos, n);
+      w += n;
+    }
+    pos += n;
   }
-  const size_t entries_len = static_cast<size_t>(w - child_.get());
+  child_data_ = child_.get();
+  return Finish(static_cast<size_t>(w - child_.get()), nfields, entries_out);
+}
+
+Status ScopeStore::Finish(size_t entries_len, size_t nfields, size_t* entries_out) {
   if (entries_len > kMaxScopeEntryBytes) return Status::kScopeTooLarge;
-  // JSON: at most 2 + per field (name + 4) + 2 * payload bytes (values hold
-  // no control characters, so only '"' and '\\' double).
-  char* j = reinterpret_cast<char*>(w);
-  char* json = j;
+  // A scope's size is its entries plus its JSON (kMaxScopeBytes), though
+  // the JSON is written only when asked for (Json): writing it with every
+  // scope was a fifth of a fresh scope's time in wasm, and most scopes are
+  // never serialized. It is at most 2 + per field (name + 4) + 2 * payload
+  // bytes, so it is measured only when that bound could pass the limit.
+  child_len_ = entries_len;
+  if (3 * entries_len + 2 + nfields * (kMaxFieldNameBytes + 4) > kMaxScopeBytes &&
+      entries_len + JsonBytes(child_data_, entries_len) > kMaxScopeBytes) {
+    return Status::kScopeTooLarge;
+  }
+  *entries_out = entries_len;
+  return Status::kOk;
+}
+
+size_t ScopeStore::JsonBytes(const uint8_t* entries, size_t len) const {
+  size_t n = 2;
+  for (const uint8_t* e = entries; e < entries + len;) {
+    const size_t plen = ReadU32(e + 2);
+    const uint8_t* payload = e + kEntryHeader;
+    n += (n > 2 ? 1 : 0) + registry_.at(e[0]).name.size() + 3;
+    switch (static_cast<FieldType>(e[1])) {
+      case FieldType::kString:
+        n += 2 + plen;
+        for (size_t i = 0; i < plen; ++i) n += payload[i] == '"' || payload[i] == '\\' ? 1 : 0;
+        break;
+      case FieldType::kInteger:
+        n += plen;
+        break;
+      case FieldType::kBoolean:
+        n += payload[0] == '1' ? 4 : 5;
+        break;
+    }
+    e += kEntryHeader + plen;
+  }
+  return n;
+}
+
+size_t ScopeStore::WriteJson(const uint8_t* entries, size_t len, char* out) const {
+  // Values passed the value rules (no control characters): only '"' and
+  // '\\' are escaped, by the one JSON string writer.
+  char* j = out;
   *j++ = '{';
-  for (const uint8_t* e = child_.get(); e < w;) {
+  for (const uint8_t* e = entries; e < entries + len;) {
     const size_t plen = ReadU32(e + 2);
     const std::string& name = registry_.at(e[0]).name;  // [a-z0-9_]: nothing to escape
-    if (j != json + 1) *j++ = ',';
+    if (j != out + 1) *j++ = ',';
     *j++ = '"';
     std::memcpy(j, name.data(), name.size());
     j += name.size();
@@ -232,10 +293,7 @@ Status ScopeStore::Build(const uint8_t* parent, size_t parent_len, const uint8_t
     e += kEntryHeader + plen;
   }
   *j++ = '}';
-  child_len_ = static_cast<size_t>(j - reinterpret_cast<char*>(child_.get()));
-  if (child_len_ > kMaxScopeBytes) return Status::kScopeTooLarge;
-  *entries_out = entries_len;
-  return Status::kOk;
+  return static_cast<size_t>(j - out);
 }
 
 Status ScopeStore::Create(uint64_t parent, const uint8_t* changes, size_t len, size_t max_value_bytes,
@@ -259,14 +317,13 @@ Status ScopeStore::Create(uint64_t parent, const uint8_t* changes, size_t len, s
   size_t index = 0;
   uint32_t offset = 0;
   if (!Allocate(child_len_, &index, &offset)) return Status::kNoMemory;
-  std::memcpy(arena_.get() + offset, child_.get(), child_len_);
+  std::memcpy(arena_.get() + offset, child_data_, child_len_);
   Slot& slot = slots_[index];
   if (slot.live || slot.holds) Evict(index);  // only after a Release, never a live scope
   slot.live = true;
   slot.holds = true;
   slot.offset = offset;
   slot.entries_len = static_cast<uint32_t>(entries_len);
-  slot.json_len = static_cast<uint32_t>(child_len_ - entries_len);
   ++live_;
   ++holding_;
   used_ += child_len_;
@@ -282,11 +339,13 @@ const ScopeStore::Slot* ScopeStore::Lookup(uint64_t handle) const {
   return &slot;
 }
 
-Status ScopeStore::Json(uint64_t handle, std::string_view* out) const {
+Status ScopeStore::Json(uint64_t handle, std::string* out) const {
   const Slot* slot = Lookup(handle);
   if (slot == nullptr) return Status::kStaleHandle;
-  *out = std::string_view(reinterpret_cast<const char*>(arena_.get() + slot->offset + slot->entries_len),
-                          slot->json_len);
+  const uint8_t* entries = arena_.get() + slot->offset;
+  out->resize(JsonBytes(entries, slot->entries_len));
+  const size_t n = WriteJson(entries, slot->entries_len, &(*out)[0]);
+  out->resize(n);  // the same length: JsonBytes counts what WriteJson writes
   return Status::kOk;
 }
 

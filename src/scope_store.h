@@ -13,7 +13,8 @@
 //
 // Each stored scope is its entries (u8 field index, u8 type, u32 LE length,
 // payload: UTF-8 text, decimal ASCII for integers, "0"/"1" for booleans), in
-// field order, set fields only, followed by its canonical JSON.
+// field order, set fields only. Its canonical JSON is written from them when
+// asked for (Json); the size rule counts it all the same (kMaxScopeBytes).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -79,9 +80,8 @@ class ScopeStore {
   Status Create(uint64_t parent, const uint8_t* changes, size_t len, size_t max_value_bytes,
                 CreateResult* out);
 
-  // Canonical JSON of the scope's set fields, in registry order. The view
-  // is valid until the next Create.
-  Status Json(uint64_t handle, std::string_view* out) const;
+  // Canonical JSON of the scope's set fields, in registry order, into *out.
+  Status Json(uint64_t handle, std::string* out) const;
   // The scope's values by field index (resized to the registry).
   Status Values(uint64_t handle, std::vector<FieldValue>* out) const;
   // Frees the slot now (its bytes are reused when the ring reaches them).
@@ -106,20 +106,27 @@ class ScopeStore {
     bool holds = false;  // occupies arena bytes (until evicted)
     uint32_t offset = 0;
     uint32_t entries_len = 0;
-    uint32_t json_len = 0;
   };
   const Slot* Lookup(uint64_t handle) const;
   // Room for `size` bytes after the newest scope, evicting the oldest; the
   // returned slot index is the ring's next one.
   bool Allocate(size_t size, size_t* slot_index, uint32_t* offset);
   void Evict(size_t index);
+  // The length of the canonical JSON of `len` bytes of entries, and the
+  // JSON itself (JsonBytes(entries, len) bytes at out).
+  size_t JsonBytes(const uint8_t* entries, size_t len) const;
+  size_t WriteJson(const uint8_t* entries, size_t len, char* out) const;
   Status Build(const uint8_t* parent, size_t parent_len, const uint8_t* changes, size_t len,
                size_t max_bytes, CreateResult* out, size_t* entries_len);
 
   const FieldRegistry& registry_;
   std::unique_ptr<uint8_t[]> arena_;
   std::unique_ptr<Slot[]> slots_;
-  std::unique_ptr<uint8_t[]> child_;  // the child being built (kMaxScopeBytes)
+  // Checks the size of the child's `entries_len` bytes at child_data_.
+  Status Finish(size_t entries_len, size_t nfields, size_t* entries_out);
+
+  std::unique_ptr<uint8_t[]> child_;  // the child being built (kScratchBytes)
+  const uint8_t* child_data_ = nullptr;  // the child's entries: child_, or the changes as they are
   RequestIdPool ids_;
   RequestIdPool issued_;
   size_t child_len_ = 0;

@@ -78,4 +78,23 @@ inline size_t PlainAsciiRun(const unsigned char* p, size_t n, bool json) {
   return i;
 }
 
+// Whether p[0, n) is all printable ASCII: PlainAsciiRun(p, n, false) == n,
+// with the tail checked as one 8-byte word overlapping the last step
+// instead of byte by byte (a 23-byte session id: 3 words, no byte loop).
+inline bool IsPlainAscii(const unsigned char* p, size_t n) {
+  constexpr uint64_t k01 = 0x0101010101010101ULL;
+  constexpr uint64_t k80 = 0x8080808080808080ULL;
+  if (n < 8) return PlainAsciiRun(p, n, false) == n;
+  uint64_t odd = 0;
+  for (size_t i = 0; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    odd |= w | (w - k01 * 0x20) | (w + k01);
+  }
+  uint64_t w;
+  std::memcpy(&w, p + n - 8, 8);
+  odd |= w | (w - k01 * 0x20) | (w + k01);
+  return (odd & k80) == 0;
+}
+
 }  // namespace mellea

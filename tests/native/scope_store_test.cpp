@@ -39,7 +39,7 @@ Status TryCreate(ScopeStore& store, const std::vector<uint8_t>& tlv, int* bad = 
 }
 
 std::string JsonOf(const ScopeStore& store, uint64_t h) {
-  std::string_view json;
+  std::string json;
   EXPECT_EQ(store.Json(h, &json), Status::kOk);
   return std::string(json);
 }
@@ -254,7 +254,7 @@ TEST(ScopeStore, StaleAndDoubleReleasedHandlesAreReported) {
   const uint64_t ha = MustCreate(store, a);
   EXPECT_EQ(store.Release(ha), Status::kOk);
   EXPECT_EQ(store.Release(ha), Status::kStaleHandle);
-  std::string_view json;
+  std::string json;
   EXPECT_EQ(store.Json(ha, &json), Status::kStaleHandle);
   const uint64_t hb = MustCreate(store, b);
   EXPECT_NE(ha, hb);
@@ -276,7 +276,7 @@ TEST(ScopeStore, StaysWithinSlotsAndNeverAliasesAnEvictedScope) {
     handles.push_back(MustCreate(store, tlv));
     ASSERT_LE(store.live(), mellea::kSlotCount);
   }
-  std::string_view json;
+  std::string json;
   for (int i = 0; i < 1000; ++i) EXPECT_EQ(store.Json(handles[i], &json), Status::kStaleHandle);
   for (int i = n - 100; i < n; ++i) {
     EXPECT_EQ(JsonOf(store, handles[i]), "{\"session_id\":\"s-" + std::to_string(i) + "\"}");
@@ -296,7 +296,7 @@ TEST(ScopeStore, StaysWithinItsByteBudgetWhateverIsStored) {
     ASSERT_LE(store.bytes_used(), mellea::kStoreBytes);
   }
   // The newest scopes are intact; the oldest gave way.
-  std::string_view json;
+  std::string json;
   EXPECT_EQ(store.Json(handles[0], &json), Status::kStaleHandle);
   const std::string last = JsonOf(store, handles.back());
   EXPECT_EQ(last.size(), 60000 + std::string("{\"session_id\":\"\",\"model_id\":\"299\"}").size());
@@ -330,7 +330,7 @@ TEST(ScopeStore, MixedSizesKeepEveryLiveScopeIntact) {
   }
   size_t alive = 0;
   for (const auto& [h, expect] : made) {
-    std::string_view json;
+    std::string json;
     if (store.Json(h, &json) != Status::kOk) continue;
     ++alive;
     ASSERT_EQ(std::string(json), expect);
@@ -407,4 +407,38 @@ TEST(ScopeStore, ReusedSlotsNeverKeepOldValues) {
   EXPECT_FALSE(values[0].set);
   EXPECT_FALSE(values[2].set);
   EXPECT_EQ(values[1].text, "second");
+}
+
+// The JSON is written only when asked for, but a scope's size still counts
+// it: two 64 KiB values of plain letters fit; the same entries made of
+// quotes (each written \" in JSON) do not, and a scope exactly at the limit
+// is taken, its JSON as long as counted.
+TEST(ScopeStore, SizeRuleCountsTheJsonItDoesNotWriteYet) {
+  FieldRegistry r;
+  ASSERT_EQ(r.SetMaxValueBytes(mellea::kMaxValueBytesLimit), Status::kOk);
+  ScopeStore store(r);
+  std::vector<uint8_t> plain;
+  Put(&plain, 0, 0, std::string(65536, 'a'));
+  Put(&plain, 2, 0, std::string(65536, 'b'));
+  const uint64_t h = MustCreate(store, plain);
+  EXPECT_EQ(JsonOf(store, h).size(), 2 * 65536 + std::string("{\"session_id\":\"\",\"model_id\":\"\"}").size());
+  std::vector<uint8_t> quotes;
+  Put(&quotes, 0, 0, std::string(65536, '"'));
+  Put(&quotes, 2, 0, std::string(65536, '"'));
+  EXPECT_EQ(TryCreate(store, quotes), Status::kScopeTooLarge);
+  // entries (2 x (6 + 65536)) + JSON ({"session_id":"…","model_id":"…"}, quotes doubled)
+  // == kMaxScopeBytes exactly with q quotes in the model id; one more is refused.
+  const size_t fixed = 2 * (6 + 65536) + std::string("{\"session_id\":\"\",\"model_id\":\"\"}").size() + 2 * 65536;
+  ASSERT_LT(fixed, mellea::kMaxScopeBytes);
+  const size_t q = mellea::kMaxScopeBytes - fixed;
+  ASSERT_LE(q, 65536u);
+  auto with_quotes = [](size_t n) {
+    std::vector<uint8_t> tlv;
+    Put(&tlv, 0, 0, std::string(65536, 'a'));
+    Put(&tlv, 2, 0, std::string(n, '\\') + std::string(65536 - n, 'b'));
+    return tlv;
+  };
+  const uint64_t edge = MustCreate(store, with_quotes(q));
+  EXPECT_EQ(JsonOf(store, edge).size() + 2 * (6 + 65536), mellea::kMaxScopeBytes);
+  EXPECT_EQ(TryCreate(store, with_quotes(q + 1)), Status::kScopeTooLarge);
 }
