@@ -27,17 +27,19 @@ const utf8Slice = globalThis.Buffer?.prototype.utf8Slice;
 const latin1Slice = globalThis.Buffer?.prototype.latin1Slice;
 const byteLength = globalThis.Buffer?.byteLength;
 const utf8Write = globalThis.Buffer?.prototype.utf8Write;
-// From Node 22, V8 calls Buffer#utf8Write through its fast API: ~16-25 ns
-// for a short id whatever its length, against ~35-65 ns for putShort's
-// loops or encodeInto. On Node 20 it is a plain binding call, slower than
-// the loop for short text (~45 vs ~27 ns for 23 characters); Bun and Deno
-// have their own Buffer. All measured with bench/core.bench.mjs's cases.
+// Node 22's V8 calls Buffer#utf8Write through its fast API: ~31 ns for a
+// 23-character session id, against ~55 ns for putShort's loops. Elsewhere it
+// is not the faster write: Node 20 (a plain binding call, ~74 ns), Node 24
+// and 26 (~54 and ~47 ns, against putShort's ~47); encodeInto into a fixed
+// view is 53-60 ns on all three. Bun and Deno have their own Buffer. Min of
+// 21 interleaved rounds of each, one process per Node (bench/core.bench.mjs's
+// fresh-session strings).
 const FAST_UTF8_WRITE =
   typeof utf8Write === 'function' &&
   typeof globalThis.process?.versions?.node === 'string' &&
   globalThis.process.versions.bun === undefined &&
   globalThis.Deno === undefined &&
-  Number(globalThis.process.versions.node.split('.')[0]) >= 22;
+  globalThis.process.versions.node.split('.')[0] === '22';
 
 /** UTF-8 bytes of `text`, counted without copying it anywhere. */
 export function utf8Length(text) {
@@ -208,7 +210,7 @@ export class Boundary {
   /**
    * Writes `text` as UTF-8 at absolute address `at`; returns the bytes
    * written, or -1 when it does not fit before `end` (nothing is written
-   * then). Where Buffer#utf8Write is a fast V8 call (Node >= 22) it writes
+   * then). Where Buffer#utf8Write is a fast V8 call (Node 22) it writes
    * any text that surely fits; elsewhere short text (ids, names, sessions:
    * up to 64 UTF-16 units) goes through putShort's loop, longer text
    * through encodeInto. A lone surrogate becomes U+FFFD either way.

@@ -17,6 +17,16 @@ function payloadOf(value) {
   return typeof value === 'string' ? value : typeof value === 'number' ? `${value}` : value ? '1' : '0';
 }
 
+/**
+ * A copy of a scope's values, for its child to set its own in. With only the
+ * four built-in fields (the usual case) an array literal, which V8 allocates
+ * inline, where slice() is a builtin call: measured ~5% of a fresh
+ * withContext('s') on Node 22 (--cpu-prof line ticks).
+ */
+function copyValues(values) {
+  return values.length === 4 ? [values[0], values[1], values[2], values[3]] : values.slice();
+}
+
 export function createStore(boundary, registry, unknownFields) {
   const fields = registry.fields;
 
@@ -101,7 +111,7 @@ export function createStore(boundary, registry, unknownFields) {
     const n = names.length;
     const byName = registry.byName;
     const limit = registry.maxValueBytes;
-    const childValues = parent.values.slice();
+    const childValues = copyValues(parent.values);
     let unknown;
     let refused;
     let offset = 0;
@@ -189,7 +199,7 @@ export function createStore(boundary, registry, unknownFields) {
       handle = boundary.createScope(parent.handle, length, 0);
     }
     if (handle < 0) throw refusal(-handle, field, value, [field.name]);
-    const values = parent.values.slice();
+    const values = copyValues(parent.values);
     values[index] = value === 0 ? 0 : value; // -0 is stored as 0
     return new Scope(values, limitFor(parent), handle);
   }
@@ -210,7 +220,7 @@ export function createStore(boundary, registry, unknownFields) {
   function childWithFreshRequestId(parent) {
     const handle = store(parent, putFreshRequestId);
     if (handle < 0) throw refusal(-handle, fields[REQUEST_ID_INDEX], undefined, []);
-    const values = parent.values.slice();
+    const values = copyValues(parent.values);
     values[REQUEST_ID_INDEX] = boundary.createdRequestId();
     // Generated ids are whole whatever the limit: the scope's limit covers
     // them, so re-materialising it from the mirror is accepted too.
