@@ -109,7 +109,6 @@ export function createStore(boundary, registry, unknownFields) {
    */
   function childOf(parent, names, values, issuedAt = -1, retried = false) {
     const n = names.length;
-    const byName = registry.byName;
     const limit = registry.maxValueBytes;
     const childValues = copyValues(parent.values);
     let unknown;
@@ -117,7 +116,7 @@ export function createStore(boundary, registry, unknownFields) {
     let offset = 0;
     let overflowAt = -1;
     for (let i = 0; i < n; i++) {
-      const field = byName.get(names[i]);
+      const field = registry.lookup(names[i]);
       if (field === undefined) {
         (unknown ??= []).push(names[i]);
         continue;
@@ -138,7 +137,7 @@ export function createStore(boundary, registry, unknownFields) {
     }
     if (unknown !== undefined) throw unknownFields(unknown);
     if (refused !== undefined) throw refused;
-    if (overflowAt >= 0) throw refusal(Status.SCOPE_TOO_LARGE, byName.get(names[overflowAt]), values[overflowAt], names);
+    if (overflowAt >= 0) throw refusal(Status.SCOPE_TOO_LARGE, registry.lookup(names[overflowAt]), values[overflowAt], names);
     const handle = boundary.createScope(parent.handle, offset, 0);
     if (handle < 0) {
       if (handle === -Status.STALE_HANDLE && parent !== ROOT && !retried) {
@@ -147,8 +146,8 @@ export function createStore(boundary, registry, unknownFields) {
       }
       const bad = boundary.badField();
       let at = -1;
-      for (let i = 0; i < n && at < 0; i++) if (byName.get(names[i]).index === bad) at = i;
-      throw refusal(-handle, fields[bad] ?? byName.get(names[0]), at >= 0 ? values[at] : undefined, names);
+      for (let i = 0; i < n && at < 0; i++) if (registry.lookup(names[i]).index === bad) at = i;
+      throw refusal(-handle, fields[bad] ?? registry.lookup(names[0]), at >= 0 ? values[at] : undefined, names);
     }
     return new Scope(childValues, limitFor(parent), handle);
   }
