@@ -6,6 +6,7 @@
 // hook runs the rest of the request in that same scope.
 import { internals } from '../node/runtime.js';
 import { compileOptions, invalidOption } from './options.js';
+import { appLogController } from './fastify-module.js';
 import { announceStart, bindRequestListeners, requestStarter, scopeNow, stateOf } from './request-state.js';
 
 const { carrier } = internals;
@@ -14,16 +15,6 @@ const FASTIFY_KEYS = new Set(['prefix', 'logLevel', 'logSerializers']);
 // genReqId functions made by fastifyOptions(), to the request starter they use.
 const starters = new WeakMap();
 const LABEL = /^[A-Za-z_$][\w$-]{0,63}$/;
-
-function loadLogController() {
-  try {
-    // fastify is an optional peer: only a Fastify user calls this, and has it.
-    // eslint-disable-next-line global-require
-    return require('fastify').LogController;
-  } catch {
-    return undefined;
-  }
-}
 
 function stateIn(args) {
   for (const arg of args) {
@@ -58,17 +49,20 @@ function scopedLogController(Base, requestIdLogLabel) {
 /**
  * Options to spread into Fastify's: Fastify({ logger, ...fastifyOptions(options) }),
  * then app.register(fastifyContext). `options` are the context options
- * (headerName, trustInbound, echo, fields, onError) and `requestIdLogLabel`
+ * (headerName, trustInbound, echo, fields, onError), `requestIdLogLabel`
  * (the key of the id on Fastify's lines, default 'request_id': one key, the
- * same as everywhere else; 'reqId' keeps Fastify's, with the same value).
+ * same as everywhere else; 'reqId' keeps Fastify's, with the same value) and
+ * `fastify`, the app's Fastify module (default: the one copy loaded; see
+ * fastify-module.js for why never one found from this package's folder).
  */
 export function fastifyOptions(options) {
   const where = 'fastifyOptions';
-  const compiled = compileOptions(options, where, { extra: ['requestIdLogLabel'] });
+  const compiled = compileOptions(options, where, { extra: ['requestIdLogLabel', 'fastify'] });
   const requestIdLogLabel = options?.requestIdLogLabel ?? 'request_id';
   if (typeof requestIdLogLabel !== 'string' || !LABEL.test(requestIdLogLabel)) {
     throw invalidOption(where, `requestIdLogLabel must be a log key such as 'request_id' or 'reqId', got ${typeof requestIdLogLabel === 'string' ? JSON.stringify(requestIdLogLabel) : typeof requestIdLogLabel}`);
   }
+  const Base = appLogController(options?.fastify, where, invalidOption);
   const start = requestStarter(compiled, { reuse: true });
   bindRequestListeners();
   function genReqId(req) {
@@ -76,8 +70,8 @@ export function fastifyOptions(options) {
   }
   starters.set(genReqId, compiled);
   const out = { genReqId };
-  const Base = loadLogController();
-  // Fastify before 5.8 has no LogController: its own lines then carry the id only.
+  // Fastify before 5.10.0 has no LogController (fastify.js of 5.9.0 and 5.10.0
+  // compared): its own lines then carry the id only (requestIdLogLabel).
   if (typeof Base === 'function') out.logController = scopedLogController(Base, requestIdLogLabel);
   else out.requestIdLogLabel = requestIdLogLabel;
   return out;

@@ -12,8 +12,9 @@
 //   and with a stream that reads pino's line metadata (pino.multistream:
 //   `lastTime` is the time text, which must stay the time alone).
 // The symbols are the ones pino exports as `pino.symbols`, documented "for
-// integration purposes with ecosystem and third-party libraries" (pino
-// docs/api.md): the logger's state under them may be adjusted "for
+// integration purposes with ecosystem and third-party libraries" (pino's
+// API documentation, https://github.com/pinojs/pino/blob/main/docs/api.md#pino-symbols):
+// the logger's state under them may be adjusted "for
 // performant integration". The package does not depend on pino, so they are
 // found once, on the first logger seen, by their descriptions (`pino.*`,
 // lib/symbols.js; checked in pino 9 and 10: tests/pino.test.mjs compares them
