@@ -29,6 +29,10 @@ const CONCURRENCY = 20; // as in service.mjs
 const FRAMEWORKS = ['express', 'pino', 'pino-http', 'fastify'];
 // The versions this checkout is tested with, so npm finds them in its cache.
 const VERSIONS = Object.fromEntries(FRAMEWORKS.map((name) => [name, JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version]));
+// The older majors package.json's optional peers also name, installed under
+// aliases next to the current ones (versions.mjs): pino 9, pino-http 10, and
+// Fastify 5.9, the last release before Fastify's LogController (5.10.0).
+const OLDER = ['pino9@npm:pino@9.14.0', 'pino-http10@npm:pino-http@10.5.0', 'fastify59@npm:fastify@5.9.0'];
 const ID = /^[0-9a-f]{32}$/;
 const pnpm = runtimeBin('pnpm');
 const yarn = runtimeBin('yarn');
@@ -117,7 +121,7 @@ describe('npm (flat node_modules)', () => {
   let app;
   before(async () => {
     app = project('npm');
-    await sh('npm', ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', tarball, ...FRAMEWORKS.map((n) => `${n}@${VERSIONS[n]}`)], app);
+    await sh('npm', ['install', '--prefer-offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', tarball, ...FRAMEWORKS.map((n) => `${n}@${VERSIONS[n]}`), ...OLDER], app);
   });
 
   it('Express + pino-http and Fastify: every line has its session_id and request_id (default and { fastify })', async () => {
@@ -129,6 +133,34 @@ describe('npm (flat node_modules)', () => {
     const out = await runJson(process.execPath, ['not-loaded.mjs'], app);
     assert.equal(out.code, 'ERR_MELLEA_FRAMEWORK_NOT_FOUND');
     assert.match(out.message, /fastifyOptions\(\{ fastify: Fastify \}\)/);
+  });
+
+  it('the older peers it declares: pino 9 beside pino 10 (two copies), pino-http 10, Fastify 5.9 (id only on its own lines)', async () => {
+    const out = await runJson(process.execPath, ['versions.mjs'], app);
+    assert.match(out.versions.pino9, /^9\./);
+    // Every line of either copy has session_id once: the scope's, or the child's own binding.
+    for (const { hook, copy, lines } of out.pino) {
+      assert.equal(lines.length, 2, `${hook} ${copy}`);
+      for (const line of lines) assert.equal(line.split('"session_id":').length - 1, 1, `${hook} ${copy}: ${line}`);
+      const [plain, bound] = lines.map((line) => JSON.parse(line));
+      assert.deepEqual([plain.session_id, plain.model_id], ['s-scope', 'm'], `${hook} ${copy}`);
+      assert.deepEqual([bound.session_id, bound.model_id], ['s-bound', 'm'], `${hook} ${copy}`);
+    }
+    const { responses, lines } = out.pinoHttp10;
+    const records = lines.map((line) => JSON.parse(line));
+    assert.equal(records.length, 2 * responses.length);
+    for (const r of responses) {
+      const mine = records.filter((record) => record.request_id === r.id);
+      assert.deepEqual(mine.map((record) => record.msg).sort(), ['handler', 'request completed'], r.session);
+      for (const record of mine) assert.equal(record.session_id, r.session, record.msg);
+    }
+    // Fastify 5.9: the documented fallback, found by default (an aliased folder) and when passed.
+    assert.deepEqual(out.fastify59.defaultKeys, ['genReqId', 'requestIdLogLabel']);
+    assert.deepEqual(out.fastify59.passedKeys, ['genReqId', 'requestIdLogLabel']);
+    const fastifyRecords = out.fastify59.lines.map((line) => JSON.parse(line));
+    assert.deepEqual(fastifyRecords.map((record) => record.msg).sort(), ['handler', 'incoming request', 'request completed']);
+    for (const record of fastifyRecords) assert.equal(record.request_id, out.fastify59.id, record.msg);
+    assert.equal(fastifyRecords.find((record) => record.msg === 'handler').session_id, 's-59');
   });
 
   describe('a linked checkout of the package with its own Fastify (two copies)', () => {
