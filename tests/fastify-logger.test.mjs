@@ -144,3 +144,23 @@ test("the app's Fastify, passed as fastify (default export or namespace), is the
     assert.throws(() => fastifyOptions({ fastify: wrong }), { code: 'ERR_MELLEA_INVALID_OPTION', message: /fastify must be the app's Fastify module/ });
   }
 });
+
+test("disableRequestLogging goes to the LogController: Fastify's own request lines are left out (all, or per request), the app's lines keep their fields", async () => {
+  for (const [setting, quiet] of [[true, ['/', '/quiet']], [(req) => req.url === '/quiet', ['/quiet']]]) {
+    const sink = lineSink();
+    const app = Fastify({ logger: LOGGERS.pinoOptions(sink), ...fastifyOptions({ fastify: Fastify, disableRequestLogging: setting, fields: () => ({ model_id: 'm-q' }) }) });
+    await app.register(fastifyContext);
+    app.get('/', async (request) => { request.log.info('handler'); return 'ok'; });
+    app.get('/quiet', async (request) => { request.log.info('handler'); return 'ok'; });
+    const ids = {};
+    for (const url of ['/', '/quiet']) ids[url] = (await app.inject({ url })).headers['x-request-id'];
+    await app.close();
+    for (const url of ['/', '/quiet']) {
+      const mine = sink.records.filter((r) => r.request_id === ids[url]);
+      const expected = quiet.includes(url) ? ['handler'] : ['handler', 'incoming request', 'request completed'];
+      assert.deepEqual(mine.map((r) => r.msg).sort(), expected, `${typeof setting} ${url}`);
+      for (const r of mine) assert.equal(r.model_id, 'm-q');
+    }
+  }
+  assert.throws(() => fastifyOptions({ disableRequestLogging: 'yes' }), { code: 'ERR_MELLEA_INVALID_OPTION' });
+});

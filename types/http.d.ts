@@ -62,6 +62,11 @@ export interface FastifyContextOptions extends RequestContextOptions<IncomingMes
   /** Key of the id on Fastify's own lines. Default 'request_id' (one key); 'reqId' keeps Fastify's. */
   requestIdLogLabel?: string;
   /**
+   * Fastify's disableRequestLogging, given to the LogController (Fastify 5.10+ reads it there and
+   * ignores its own top-level option once a logController is given).
+   */
+  disableRequestLogging?: boolean | ((request: any) => boolean);
+  /**
    * The app's Fastify (`import Fastify from 'fastify'`), whose LogController
    * writes Fastify's own lines in the request's scope. Default: the one copy
    * of Fastify the process has loaded; none (a bundled service) throws
@@ -135,6 +140,7 @@ export declare function fastifyOptions(options?: FastifyContextOptions): {
   /** A Fastify LogController (typed loosely: fastify is an optional peer). */
   logController?: any;
   requestIdLogLabel?: string;
+  disableRequestLogging?: boolean | ((request: any) => boolean);
 };
 
 /** The part of a Fastify instance the plugin uses (fastify is an optional peer). */
