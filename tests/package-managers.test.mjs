@@ -1,13 +1,15 @@
 // The packed tarball (`npm pack`) installed by each package manager into a
 // fresh project, with the frameworks an app would install next to it: npm
-// (flat node_modules), pnpm (its default isolated, strict node_modules) and
-// Yarn PnP (no node_modules at all). In each, an Express + pino-http service
-// and a Fastify service (fastifyOptions + fastifyContext) answer concurrent
+// (flat node_modules), pnpm (isolated node_modules in a workspace, with
+// hoist=false: a package sees only what it declares) and Yarn PnP (strict,
+// no node_modules at all). In each, an Express + pino-http service and a
+// Fastify service (fastifyOptions + fastifyContext) answer concurrent
 // requests, and every request line, Fastify's own "incoming request" and
 // "request completed" included, carries that request's session_id and
-// request_id (tests/fixtures/package-managers/service.mjs). Then a linked
-// checkout of the package with a second copy of Fastify in its own folder:
-// the app's copy is the one used.
+// request_id (tests/fixtures/package-managers/service.mjs). With npm also:
+// the older majors the optional peers name (versions.mjs), fastifyOptions()
+// with no Fastify loaded, and a linked checkout of the package with a second
+// copy of Fastify in its own folder, where the app's copy is the one used.
 //
 // Installs come from the registry through each tool's cache: npm's cache
 // (the versions this checkout's node_modules has), pnpm's store and Yarn's

@@ -3,8 +3,9 @@
 // class, so the class must come from the very copy of Fastify the app
 // constructs: a copy found from this package's folder (require('fastify')
 // here) is another class as soon as two copies exist (a monorepo, a linked
-// checkout: Fastify then throws FST_ERR_LOG_INVALID_LOG_CONTROLLER), and is
-// not found at all under pnpm's or Yarn PnP's strict layouts.
+// checkout: Fastify then throws FST_ERR_LOG_INVALID_LOG_CONTROLLER), and may
+// not be there at all under strict layouts (a pnpm workspace; Yarn PnP when
+// fastify is no declared peer).
 //
 // So the class is taken, in this order:
 // 1. from the module the app passes: fastifyOptions({ fastify: Fastify });
@@ -19,8 +20,9 @@
 //    those paths find is not the copy that runs.
 // None loaded (a bundled service: Fastify is inlined, not in require.cache),
 // or two different copies loaded: a coded error saying to pass `fastify`.
-// Never a silent fallback: without the LogController Fastify's own lines
-// would lose the fields.
+// Never a silent loss: without the LogController Fastify's own lines would
+// lose the fields. (Fastify before 5.10 has no LogController at all: the
+// documented fallback, its own lines carry the id only.)
 import { argumentError, describeType, ERR_FRAMEWORK_AMBIGUOUS, ERR_FRAMEWORK_NOT_FOUND } from '../core/errors.js';
 
 // Fastify's main file; the folder may be an alias ("fastify5": "npm:fastify@5").
@@ -30,9 +32,13 @@ const HOW_TO_PASS = "pass the app's Fastify: `import Fastify from 'fastify'; Fas
 /** The Fastify factory function in `value` (the module, its default export or an ESM namespace), or undefined. */
 function factoryIn(value) {
   if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return undefined;
-  for (const candidate of [value, value.fastify, value.default]) {
-    // fastify.js exports the factory with these on it (Fastify 4 and 5).
-    if (typeof candidate === 'function' && candidate.fastify === candidate && typeof candidate.errorCodes === 'object' && candidate.errorCodes !== null) return candidate;
+  try {
+    for (const candidate of [value, value.fastify, value.default]) {
+      // fastify.js exports the factory with these on it (Fastify 4 and 5).
+      if (typeof candidate === 'function' && candidate.fastify === candidate && typeof candidate.errorCodes === 'object' && candidate.errorCodes !== null) return candidate;
+    }
+  } catch {
+    // A getter or Proxy that throws (any module named fastify.js is looked at): not Fastify.
   }
   return undefined;
 }
@@ -65,7 +71,7 @@ export function appLogController(given, where, invalidOption) {
     if (factory === undefined) {
       throw invalidOption(where, `fastify must be the app's Fastify module (import Fastify from 'fastify'; fastifyOptions({ fastify: Fastify })), got ${describeType(given)}`);
     }
-    return typeof given.LogController === 'function' ? given.LogController : factory.LogController;
+    return factory.LogController;
   }
   const copies = loadedCopies();
   if (copies.size === 0) {
