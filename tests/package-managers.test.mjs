@@ -2,7 +2,7 @@
 // fresh project, with the frameworks an app would install next to it: npm
 // (flat node_modules), pnpm (isolated node_modules in a workspace, with
 // hoist=false: a package sees only what it declares) and Yarn PnP (strict,
-// no node_modules at all). In each, an Express + pino-http service and a
+// no fallback, no node_modules at all). In each, an Express + pino-http service and a
 // Fastify service (fastifyOptions + fastifyContext) answer concurrent
 // requests, and every request line, Fastify's own "incoming request" and
 // "request completed" included, carries that request's session_id and
@@ -28,7 +28,8 @@ import { runtimeBin } from '../scripts/runtimes.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const fixtures = join(root, 'tests', 'fixtures', 'package-managers');
 const CONCURRENCY = 20; // as in service.mjs
-const FRAMEWORKS = ['express', 'pino', 'pino-http', 'fastify'];
+// @opentelemetry/api: the one peer the package imports itself (mellea-context/otel).
+const FRAMEWORKS = ['express', 'pino', 'pino-http', 'fastify', '@opentelemetry/api'];
 // The versions this checkout is tested with, so npm finds them in its cache.
 const VERSIONS = Object.fromEntries(FRAMEWORKS.map((name) => [name, JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')).version]));
 // The older majors package.json's optional peers also name, installed under
@@ -222,11 +223,13 @@ describe('pnpm workspace (isolated node_modules, strict: hoist=false)', { skip: 
   });
 
   it('the layout is strict: from the package only its declared (peer) dependencies resolve, each to the app\'s copy', async () => {
-    const { inside, app: fromApp } = await runJson(process.execPath, ['-e', RESOLVES_FROM_PACKAGE, JSON.stringify(['express', 'fastify'])], app);
+    const { inside, app: fromApp } = await runJson(process.execPath, ['-e', RESOLVES_FROM_PACKAGE, JSON.stringify(['express', 'fastify', '@opentelemetry/api'])], app);
     assert.equal(inside.express, false, 'express (not declared) is not visible from the package');
     assert.ok(fromApp.express, 'the app has express');
-    // fastify, an optional peer, is linked by pnpm to the app's own copy.
+    // Optional peers are linked by pnpm to the app's own copies.
     assert.equal(inside.fastify, fromApp.fastify);
+    assert.ok(fromApp['@opentelemetry/api']);
+    assert.equal(inside['@opentelemetry/api'], fromApp['@opentelemetry/api'], 'mellea-context/otel imports the app\'s @opentelemetry/api');
   });
 
   it('Express + pino-http and Fastify: every line has its session_id and request_id (default and { fastify })', async () => {
@@ -235,13 +238,16 @@ describe('pnpm workspace (isolated node_modules, strict: hoist=false)', { skip: 
   });
 });
 
-describe('Yarn PnP (no node_modules)', { skip: yarn === undefined ? notInstalled('yarn') : undefined }, () => {
+describe('Yarn PnP (no node_modules, no fallback)', { skip: yarn === undefined ? notInstalled('yarn') : undefined }, () => {
   let app;
   const cache = join(root, '.runtimes', 'yarn-cache');
-  // Yarn's settings for these runs: PnP, strict, a cache kept between runs, nothing global.
+  // Yarn's settings for these runs: PnP, strict, a cache kept between runs,
+  // nothing global. PnP's default fallback lets a package reach the app's own
+  // dependencies; pnpFallbackMode none takes that away too.
   const env = {
     YARN_NODE_LINKER: 'pnp',
     YARN_PNP_MODE: 'strict',
+    YARN_PNP_FALLBACK_MODE: 'none',
     YARN_ENABLE_GLOBAL_CACHE: 'false',
     YARN_CACHE_FOLDER: cache,
     YARN_ENABLE_IMMUTABLE_INSTALLS: 'false',
@@ -256,6 +262,14 @@ describe('Yarn PnP (no node_modules)', { skip: yarn === undefined ? notInstalled
     mkdirSync(cache, { recursive: true });
     for (const file of readdirSync(cache)) if (file.startsWith('mellea-context-')) rmSync(join(cache, file), { force: true });
     await sh(process.execPath, [yarn, 'install'], app, { env });
+  });
+
+  it("the package's optional peers resolve to the app's copies; an undeclared package does not resolve", async () => {
+    const { inside, app: fromApp } = await runJson(process.execPath, [yarn, 'node', '-e', RESOLVES_FROM_PACKAGE, JSON.stringify(['express', 'fastify', '@opentelemetry/api'])], app, { env });
+    assert.equal(inside.express, false, 'express (not declared) is not visible from the package');
+    assert.ok(fromApp.express && fromApp.fastify && fromApp['@opentelemetry/api']);
+    assert.equal(inside.fastify, fromApp.fastify);
+    assert.equal(inside['@opentelemetry/api'], fromApp['@opentelemetry/api']);
   });
 
   it('Express + pino-http and Fastify: every line has its session_id and request_id (default and { fastify })', async () => {
