@@ -195,7 +195,7 @@ export function pinoOptions(options) {
     lineProfile = profile;
     if (profile.objectMode) return base; // the mixin carries the fields
     fastLogger = this;
-    fastSym = chindingsSymbol();
+    fastSym = chindingsSymbol(this);
     fastChindings = fastSym === undefined ? undefined : this[fastSym];
     fastFieldCount = fields.length;
     let fragment;
@@ -350,7 +350,7 @@ export function createPinoMixin(options) {
       if (profile.timeCarries && !profile.objectMode) return {};
       if (profile.objectMode) return objectPath(obj, scope, profile);
       if (logger !== spliceLogger) {
-        if (!installSplice(logger, chindingsSymbol())) return objectPath(obj, scope, profile);
+        if (!installSplice(logger, chindingsSymbol(logger))) return objectPath(obj, scope, profile);
         spliceLogger = logger;
       }
       const bare = hasNoKeys(obj);

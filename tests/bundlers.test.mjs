@@ -2,7 +2,8 @@
 // mellea-context, /http and /pino bundled with esbuild (platform node) and
 // webpack 5 (target node), with no externals and no special flags, runs from
 // the bundle alone and answers a real request with the fields on its log
-// line; a page using the browser build, bundled with esbuild and Vite, loads
+// line; so does a Fastify service bundled with Fastify inside (esbuild),
+// through fastifyOptions({ fastify }), Fastify's own lines included; a page using the browser build, bundled with esbuild and Vite, loads
 // in Chromium, resolves ready() and reads a scope (also through bind). Also: the
 // published package.json has no install-time script (npm 11 warns on those).
 import assert from 'node:assert/strict';
@@ -21,9 +22,9 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const fixtures = join(root, 'tests', 'fixtures');
 // Scripts npm runs when the package is installed (npm 11 warns on them).
 const INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall', 'prepare', 'preprepare', 'postprepare'];
-// What the consumer project has besides the tarball: the bundlers and pino,
+// What the consumer project has besides the tarball: the bundlers, pino and Fastify,
 // linked from this repository's devDependencies (no registry needed).
-const LINKED = ['esbuild', 'webpack', 'vite', 'pino'];
+const LINKED = ['esbuild', 'webpack', 'vite', 'pino', 'fastify'];
 let work;
 let app;
 let packedManifest;
@@ -58,7 +59,7 @@ function appRequire(name) {
  * Copies a bundle's output folder somewhere with no node_modules, starts it
  * and sends one request; resolves { response, lines, stderr }.
  */
-async function runService(outDir, file) {
+async function runService(outDir, file, done = (lines) => lines.some((l) => l.msg === 'handled')) {
   const runDir = mkdtempSync(join(work, 'run-'));
   cpSync(outDir, runDir, { recursive: true });
   const child = spawn(process.execPath, [join(runDir, file)], { cwd: runDir, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: dirname(process.execPath) } });
@@ -84,7 +85,7 @@ async function runService(outDir, file) {
     });
     const response = await request(`http://127.0.0.1:${port}/chat?session=s-bundled`);
     // The log line is written before the response ends; give the pipe a moment.
-    for (let i = 0; i < 50 && !lines.some((l) => l.msg === 'handled'); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 50 && !done(lines); i++) await new Promise((r) => setTimeout(r, 20));
     return { response, lines, stderr };
   } finally {
     child.kill('SIGTERM');
@@ -128,6 +129,23 @@ describe('a Node service bundled with the package inside', () => {
     );
     assert.ok(!stats.hasErrors(), stats.toString({ all: false, errors: true }));
     assertServed(await runService(outDir, 'server.js'));
+  });
+});
+
+describe('a Fastify service bundled with Fastify and the package inside', () => {
+  it("esbuild: fastifyOptions() says it cannot find the bundled Fastify (ERR_MELLEA_FRAMEWORK_NOT_FOUND); with { fastify } Fastify's own lines carry the fields", async () => {
+    const esbuild = appRequire('esbuild');
+    const outDir = join(app, 'out-esbuild-fastify');
+    await esbuild.build({ absWorkingDir: app, entryPoints: ['service/fastify.mjs'], bundle: true, platform: 'node', format: 'esm', outfile: join(outDir, 'server.mjs'), logLevel: 'silent', banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" } });
+    const served = await runService(outDir, 'server.mjs', (lines) => lines.some((l) => l.msg === 'request completed'));
+    assert.equal(served.lines.find((l) => 'defaultCode' in l)?.defaultCode, 'ERR_MELLEA_FRAMEWORK_NOT_FOUND');
+    assertServed(served);
+    const id = served.response.headers['x-request-id'];
+    for (const msg of ['incoming request', 'request completed']) {
+      const line = served.lines.find((l) => l.msg === msg);
+      assert.ok(line, `no "${msg}" line; got ${JSON.stringify(served.lines)}`);
+      assert.deepEqual([line.request_id, line.session_id, line.model_id], [id, 's-bundled', 'granite-4.0'], msg);
+    }
   });
 });
 

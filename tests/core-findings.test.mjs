@@ -481,7 +481,7 @@ describe('finding 8: fields must be a plain object', () => {
       for (const call of [() => withContext(fields, () => assert.fail('ran')), () => enterContext(fields)]) {
         assert.throws(call, (e) => {
           assert.ok(e instanceof TypeError, `${name}: ${e}`);
-          // API.md: "a Proxy that cannot be read gives ERR_INVALID_ARG_TYPE".
+          // README "The context API" > "Fields": "an object whose keys cannot be read throws ERR_INVALID_ARG_TYPE".
           assert.equal(e.code, 'ERR_INVALID_ARG_TYPE', `${name}: ${e.message}`);
           return true;
         });

@@ -124,3 +124,43 @@ test('options go to fastifyOptions(); giving them to the plugin as well is refus
   assert.throws(() => fastifyOptions({ requestIdLogLabel: 'has space' }), { code: 'ERR_MELLEA_INVALID_OPTION' });
   assert.throws(() => fastifyOptions({ trustinbound: true }), { code: 'ERR_MELLEA_UNKNOWN_OPTION' });
 });
+
+test("the app's Fastify, passed as fastify (default export or namespace), is the one whose LogController is used; anything else is refused", async () => {
+  const namespace = await import('fastify');
+  for (const [what, given] of [['default export', Fastify], ['namespace', namespace]]) {
+    const options = fastifyOptions({ fastify: given });
+    assert.ok(options.logController instanceof Fastify.LogController, what);
+    const sink = lineSink();
+    const app = Fastify({ logger: LOGGERS.pinoOptions(sink), ...options });
+    await app.register(fastifyContext);
+    app.get('/', async () => 'ok');
+    const res = await app.inject({ url: '/' });
+    await app.close();
+    const incoming = sink.records.find((r) => r.msg === 'incoming request');
+    assert.equal(incoming?.request_id, res.headers['x-request-id'], what);
+  }
+  // Not Fastify: an app instance, a module name, a plain object, null.
+  for (const wrong of [Fastify(), 'fastify', { LogController: class {} }, null]) {
+    assert.throws(() => fastifyOptions({ fastify: wrong }), { code: 'ERR_MELLEA_INVALID_OPTION', message: /fastify must be the app's Fastify module/ });
+  }
+});
+
+test("disableRequestLogging goes to the LogController: Fastify's own request lines are left out (all, or per request), the app's lines keep their fields", async () => {
+  for (const [setting, quiet] of [[true, ['/', '/quiet']], [(req) => req.url === '/quiet', ['/quiet']]]) {
+    const sink = lineSink();
+    const app = Fastify({ logger: LOGGERS.pinoOptions(sink), ...fastifyOptions({ fastify: Fastify, disableRequestLogging: setting, fields: () => ({ model_id: 'm-q' }) }) });
+    await app.register(fastifyContext);
+    app.get('/', async (request) => { request.log.info('handler'); return 'ok'; });
+    app.get('/quiet', async (request) => { request.log.info('handler'); return 'ok'; });
+    const ids = {};
+    for (const url of ['/', '/quiet']) ids[url] = (await app.inject({ url })).headers['x-request-id'];
+    await app.close();
+    for (const url of ['/', '/quiet']) {
+      const mine = sink.records.filter((r) => r.request_id === ids[url]);
+      const expected = quiet.includes(url) ? ['handler'] : ['handler', 'incoming request', 'request completed'];
+      assert.deepEqual(mine.map((r) => r.msg).sort(), expected, `${typeof setting} ${url}`);
+      for (const r of mine) assert.equal(r.model_id, 'm-q');
+    }
+  }
+  assert.throws(() => fastifyOptions({ disableRequestLogging: 'yes' }), { code: 'ERR_MELLEA_INVALID_OPTION' });
+});

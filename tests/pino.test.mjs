@@ -522,6 +522,6 @@ test("the pino state the integrations adjust is under pino's exported pino.symbo
   const logger = pino({ mixin: pinoMixin }, sink);
   withContext(FULL, () => logger.info('m'));
   assert.deepEqual(contextOf(lastRecord(sink)), FULL);
-  assert.equal(chindingsSymbol(), pino.symbols.chindingsSym);
+  assert.equal(chindingsSymbol(logger), pino.symbols.chindingsSym);
   assert.equal(hooksOf(logger).mixin, logger[pino.symbols.mixinSym]);
 });

@@ -55,10 +55,29 @@ export interface RequestContextOptions<Req = IncomingMessage> {
   onError?: (error: unknown, req: Req) => void;
 }
 
+/** The app's Fastify module as imported: the default export, or `import * as fastify` (typed loosely: fastify is an optional peer). */
+export type FastifyModuleLike = ((...args: any[]) => unknown) | { readonly fastify: (...args: any[]) => unknown };
+
 export interface FastifyContextOptions extends RequestContextOptions<IncomingMessage> {
   /** Key of the id on Fastify's own lines. Default 'request_id' (one key); 'reqId' keeps Fastify's. */
   requestIdLogLabel?: string;
+  /**
+   * Fastify's disableRequestLogging, given to the LogController (Fastify 5.10+ reads it there and
+   * ignores its own top-level option once a logController is given).
+   */
+  disableRequestLogging?: boolean | ((request: any) => boolean);
+  /**
+   * The app's Fastify (`import Fastify from 'fastify'`), whose LogController
+   * writes Fastify's own lines in the request's scope. Default: the one copy
+   * of Fastify the process has loaded; none (a bundled service) throws
+   * ERR_MELLEA_FRAMEWORK_NOT_FOUND, two copies ERR_MELLEA_FRAMEWORK_AMBIGUOUS.
+   * Never a copy found from this package's folder.
+   */
+  fastify?: FastifyModuleLike;
 }
+
+/** Codes of the errors thrown when an integration cannot tell which copy of its framework the app uses. */
+export type FrameworkErrorCode = 'ERR_MELLEA_FRAMEWORK_NOT_FOUND' | 'ERR_MELLEA_FRAMEWORK_AMBIGUOUS';
 
 export declare const REQUEST_ID_PATTERN: RegExp;
 
@@ -112,12 +131,16 @@ export declare function contextMiddleware<Req extends IncomingMessage = Incoming
 /** Spread into pino-http's options: pinoHttp({ logger, ...pinoHttpOptions() }). */
 export declare function pinoHttpOptions(): { genReqId: (req: IncomingMessage, res: ServerResponse) => string };
 
-/** Spread into Fastify's options: Fastify({ logger, ...fastifyOptions(options) }), then register fastifyContext. */
+/**
+ * Spread into Fastify's options: Fastify({ logger, ...fastifyOptions(options) }), then register fastifyContext.
+ * Throws a TypeError with code FrameworkErrorCode when `fastify` is not given and the loaded Fastify is not one copy.
+ */
 export declare function fastifyOptions(options?: FastifyContextOptions): {
   genReqId: (req: IncomingMessage) => string;
   /** A Fastify LogController (typed loosely: fastify is an optional peer). */
   logController?: any;
   requestIdLogLabel?: string;
+  disableRequestLogging?: boolean | ((request: any) => boolean);
 };
 
 /** The part of a Fastify instance the plugin uses (fastify is an optional peer). */

@@ -7,6 +7,9 @@ export const ERR_UNKNOWN_OPTION = 'ERR_MELLEA_UNKNOWN_OPTION';
 export const ERR_INVALID_OPTION = 'ERR_MELLEA_INVALID_OPTION';
 export const ERR_FIELD_DEFINITION = 'ERR_MELLEA_FIELD_DEFINITION';
 export const ERR_CORE = 'ERR_MELLEA_CORE';
+// An integration could not tell which copy of its framework the app uses.
+export const ERR_FRAMEWORK_NOT_FOUND = 'ERR_MELLEA_FRAMEWORK_NOT_FOUND';
+export const ERR_FRAMEWORK_AMBIGUOUS = 'ERR_MELLEA_FRAMEWORK_AMBIGUOUS';
 
 /** A field name or value that the context cannot carry. */
 export class ContextFieldError extends TypeError {

@@ -5,7 +5,9 @@
 // through a LogController (also fastifyOptions()), and the plugin's onRequest
 // hook runs the rest of the request in that same scope.
 import { internals } from '../node/runtime.js';
+import { describeType } from '../core/errors.js';
 import { compileOptions, invalidOption } from './options.js';
+import { appLogController } from './fastify-module.js';
 import { announceStart, bindRequestListeners, requestStarter, scopeNow, stateOf } from './request-state.js';
 
 const { carrier } = internals;
@@ -14,16 +16,6 @@ const FASTIFY_KEYS = new Set(['prefix', 'logLevel', 'logSerializers']);
 // genReqId functions made by fastifyOptions(), to the request starter they use.
 const starters = new WeakMap();
 const LABEL = /^[A-Za-z_$][\w$-]{0,63}$/;
-
-function loadLogController() {
-  try {
-    // fastify is an optional peer: only a Fastify user calls this, and has it.
-    // eslint-disable-next-line global-require
-    return require('fastify').LogController;
-  } catch {
-    return undefined;
-  }
-}
 
 function stateIn(args) {
   for (const arg of args) {
@@ -35,7 +27,7 @@ function stateIn(args) {
 }
 
 /** Fastify's LogController with every request line written in the request's scope. */
-function scopedLogController(Base, requestIdLogLabel) {
+function scopedLogController(Base, requestIdLogLabel, disableRequestLogging) {
   class MelleaLogController extends Base {}
   for (const name of Object.getOwnPropertyNames(Base.prototype)) {
     const method = Base.prototype[name];
@@ -52,23 +44,34 @@ function scopedLogController(Base, requestIdLogLabel) {
       configurable: true,
     });
   }
-  return new MelleaLogController({ requestIdLogLabel });
+  return new MelleaLogController({ requestIdLogLabel, disableRequestLogging });
 }
 
 /**
  * Options to spread into Fastify's: Fastify({ logger, ...fastifyOptions(options) }),
  * then app.register(fastifyContext). `options` are the context options
- * (headerName, trustInbound, echo, fields, onError) and `requestIdLogLabel`
+ * (headerName, trustInbound, echo, fields, onError), `requestIdLogLabel`
  * (the key of the id on Fastify's lines, default 'request_id': one key, the
- * same as everywhere else; 'reqId' keeps Fastify's, with the same value).
+ * same as everywhere else; 'reqId' keeps Fastify's, with the same value),
+ * `disableRequestLogging` (Fastify's, given to the LogController) and
+ * `fastify`, the app's Fastify module (default: the one copy loaded; see
+ * fastify-module.js for why never one found from this package's folder).
  */
 export function fastifyOptions(options) {
   const where = 'fastifyOptions';
-  const compiled = compileOptions(options, where, { extra: ['requestIdLogLabel'] });
+  const compiled = compileOptions(options, where, { extra: ['requestIdLogLabel', 'disableRequestLogging', 'fastify'] });
   const requestIdLogLabel = options?.requestIdLogLabel ?? 'request_id';
   if (typeof requestIdLogLabel !== 'string' || !LABEL.test(requestIdLogLabel)) {
     throw invalidOption(where, `requestIdLogLabel must be a log key such as 'request_id' or 'reqId', got ${typeof requestIdLogLabel === 'string' ? JSON.stringify(requestIdLogLabel) : typeof requestIdLogLabel}`);
   }
+  // Fastify reads disableRequestLogging from its LogController (its own
+  // top-level option is deprecated since 5.10 and ignored once a
+  // logController is given), so it is an option here.
+  const disableRequestLogging = options?.disableRequestLogging;
+  if (disableRequestLogging !== undefined && typeof disableRequestLogging !== 'boolean' && typeof disableRequestLogging !== 'function') {
+    throw invalidOption(where, `disableRequestLogging must be a boolean or a function (request) => boolean, got ${describeType(disableRequestLogging)}`);
+  }
+  const Base = appLogController(options?.fastify, where, invalidOption);
   const start = requestStarter(compiled, { reuse: true });
   bindRequestListeners();
   function genReqId(req) {
@@ -76,10 +79,14 @@ export function fastifyOptions(options) {
   }
   starters.set(genReqId, compiled);
   const out = { genReqId };
-  const Base = loadLogController();
-  // Fastify before 5.8 has no LogController: its own lines then carry the id only.
-  if (typeof Base === 'function') out.logController = scopedLogController(Base, requestIdLogLabel);
-  else out.requestIdLogLabel = requestIdLogLabel;
+  // Fastify before 5.10.0 has no LogController (fastify.js of 5.9.0 and 5.10.0
+  // compared): its own lines then carry the id only (requestIdLogLabel).
+  if (typeof Base === 'function') {
+    out.logController = scopedLogController(Base, requestIdLogLabel, disableRequestLogging);
+  } else {
+    out.requestIdLogLabel = requestIdLogLabel;
+    if (disableRequestLogging !== undefined) out.disableRequestLogging = disableRequestLogging;
+  }
   return out;
 }
 

@@ -12,23 +12,35 @@
 //   and with a stream that reads pino's line metadata (pino.multistream:
 //   `lastTime` is the time text, which must stay the time alone).
 // The symbols are the ones pino exports as `pino.symbols`, documented "for
-// integration purposes with ecosystem and third-party libraries" (pino
-// docs/api.md): the logger's state under them may be adjusted "for
-// performant integration". The package does not depend on pino, so they are
-// found once, on the first logger seen, by their descriptions (`pino.*`,
+// integration purposes with ecosystem and third-party libraries" (pino's
+// API documentation, https://github.com/pinojs/pino/blob/main/docs/api.md#pino-symbols):
+// the logger's state under them may be adjusted "for
+// performant integration". The package does not load pino: the symbols are
+// found on the loggers it is handed, by their descriptions (`pino.*`,
 // lib/symbols.js; checked in pino 9 and 10: tests/pino.test.mjs compares them
-// with the installed pino's `pino.symbols`).
+// with the installed pino's `pino.symbols`). Each copy of pino has symbols of
+// its own (Symbol(), not Symbol.for()), and a process may hold two copies
+// (the app's pino and the one Fastify or a library brings), so they are kept
+// per copy; a logger whose copy was not seen yet gets its copy's set found.
+// Reading one copy's symbols on another copy's logger wrote the fields twice
+// (a bound session_id and the scope's) on every line of the second copy.
 import { contextIndex } from './scope-fields.js';
 import { internals } from '../node/runtime.js';
 
 const NEEDS_METADATA = Symbol.for('pino.metadata');
 const FORMATTERS = Symbol.for('pino.formatters');
 const CACHE_LIMIT = 256;
+const MAX_COPIES = 8;
 const hasOwn = Object.prototype.hasOwnProperty;
 
 const NAMES = ['chindings', 'stringifiers', 'messageKey', 'nestedKey', 'stream', 'lsCache', 'time', 'mixin', 'mixinMergeStrategy'];
 const HOOKS = Symbol.for('pino.hooks');
-let symbols; // description -> symbol, found on the first logger seen
+// description -> symbol, one set per copy of pino seen; `symbols` is the set
+// of the last logger seen (a process logs through one copy almost always).
+const copies = [];
+let symbols;
+// Objects seen that are no pino logger, so they are not searched again.
+const notLoggers = new WeakSet();
 
 function findSymbols(logger) {
   const found = {};
@@ -41,10 +53,32 @@ function findSymbols(logger) {
   return found.chindings === undefined ? undefined : found;
 }
 
+/** Whether `logger` is a pino logger; if so, `symbols` is its copy's set afterwards. */
 function isLogger(logger) {
   if (logger === null || typeof logger !== 'object') return false;
-  if (symbols === undefined) symbols = findSymbols(logger);
-  return symbols !== undefined;
+  // pino puts the bindings on every logger, child loggers included.
+  if (symbols !== undefined && symbols.chindings in logger) return true;
+  return switchCopy(logger);
+}
+
+function switchCopy(logger) {
+  for (const set of copies) {
+    if (set.chindings in logger) {
+      symbols = set;
+      return true;
+    }
+  }
+  if (notLoggers.has(logger)) return false;
+  const found = findSymbols(logger);
+  if (found === undefined) {
+    notLoggers.add(logger);
+    return false;
+  }
+  // Copies of pino in a process are few; a bound keeps objects that merely
+  // look like loggers from growing the list.
+  if (copies.length < MAX_COPIES) copies.push(found);
+  symbols = found;
+  return true;
 }
 
 /** pino's serialized bindings of `logger` ('' when it is not a pino logger). */
@@ -168,9 +202,9 @@ export function profileOf(logger) {
   return profile;
 }
 
-/** pino's chindings symbol, `pino.symbols.chindingsSym` (undefined before the first logger is seen). */
-export function chindingsSymbol() {
-  return symbols?.chindings;
+/** The chindings symbol (`pino.symbols.chindingsSym`) of `logger`'s copy of pino; undefined when it is no pino logger. */
+export function chindingsSymbol(logger) {
+  return isLogger(logger) ? symbols.chindings : undefined;
 }
 
 /** The mixin and streamWrite hook `logger` calls (undefined when unknown). */

@@ -42,6 +42,10 @@ contextMiddleware({ trustInbound: { requestId: 'keep' } });
 http.createServer(withRequestContext((req, res) => res.end(req.url), { echo: false }));
 
 const fastify = Fastify({ logger: true, ...fastifyOptions({ requestIdLogLabel: 'reqId' }) });
+Fastify({ ...fastifyOptions({ fastify: Fastify }) });
+Fastify({ ...fastifyOptions({ fastify: { fastify: Fastify } }) });
+// @ts-expect-error the module, not its name
+fastifyOptions({ fastify: 'fastify' });
 fastify.register(fastifyContext);
 fastify.register(fastifyContext, { fields: (req) => ({ model_id: req.headers['x-model'] as string }) });
 // @ts-expect-error misspelt option
