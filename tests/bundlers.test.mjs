@@ -15,6 +15,7 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM_PATH, launchChromium, openPage, serveStatic } from './helpers/chromium.mjs';
+import { primaryNodeOnly } from './helpers/node-matrix.mjs';
 import { request } from './helpers/servers.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -131,7 +132,7 @@ describe('a Node service bundled with the package inside', () => {
   });
 });
 
-describe('the browser build bundled into a page', { skip: existsSync(CHROMIUM_PATH) ? undefined : `no Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium)` }, () => {
+describe('the browser build bundled into a page', { skip: primaryNodeOnly('the bundle runs in Chromium, not in this Node') ?? (existsSync(CHROMIUM_PATH) ? undefined : `no Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium)`) }, () => {
   let browser;
   before(async () => {
     browser = await launchChromium();
