@@ -56,6 +56,7 @@ export function matrixNodes(majors = MATRIX_MAJORS) {
 
 /** What to tell someone whose machine lacks `node`. */
 export function missingMessage(node) {
+  if (!MATRIX_MAJORS.includes(node.major)) return `Node ${node.major} is not in the matrix (${MATRIX_MAJORS.join(', ')})`;
   return node.install === undefined
     ? `${node.label} is not here: it is the Node that runs npm in CI (this one is ${process.version}); run under Node ${node.major} to include it`
     : `${node.label} is not installed in .runtimes/ (${node.install}, or node scripts/runtimes.mjs install for all)`;
