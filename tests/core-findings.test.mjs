@@ -263,8 +263,14 @@ describe('finding 2: memory is bounded by bytes, and huge input is refused befor
       // record alone takes 2.4-2.6 s on this (shared, 2-core) machine, so
       // the bound can only be met by not serializing every key: cut the
       // caller fields at a documented count with a visible marker, or refuse.
-      // The exact cut is not pinned down; the time bound and the heap are.
-      assert.ok(ms < 2000, 'formatRecord took ' + Math.round(ms) + ' ms');
+      // The README's cut: past 1,000 caller fields the rest are counted in
+      // extra_truncated. Asserted as behaviour: a time bound of 2 s did the
+      // same job and failed under load (3.0 s with two test files at once on
+      // this 2-core machine, shared). The bound left only catches a hang or
+      // a quadratic cut (minutes).
+      assert.equal(Object.keys(parsed).filter((key) => /^k\\d+$/.test(key)).length, 1000);
+      assert.match(parsed.extra_truncated, /^\\[999000 more caller fields\\]$/);
+      assert.ok(ms < 20_000, 'formatRecord took ' + Math.round(ms) + ' ms');
     });
     assert.ok(storeStats().wasmHeapBytes <= HEAP_BUDGET, 'heap ' + storeStats().wasmHeapBytes);
     healthProbe();
