@@ -3,11 +3,20 @@
 // `npm test` runs the suite once per Node of the matrix (scripts/test.mjs);
 // the first run is the primary one and the runner sets MELLEA_NODE_REPEAT=1
 // for the others. A test whose verdict cannot depend on the Node that drives
-// it, because the code under test runs in Chromium, runs in the primary run
-// only: `{ skip: primaryNodeOnly('why') }` skips it in the repeats, with that
+// it, because the code under test runs in Chromium or is checked by tsc,
+// runs in the primary run only: `{ skip: primaryNodeOnly('why') }` skips it in the repeats, with that
 // reason in the output. Run directly (`node --test tests/x.test.mjs`) every
 // test runs.
 export const NODE_MAJOR = Number(process.versions.node.split('.')[0]);
+
+/**
+ * Why type checks (tsc over the .d.ts files) run once: TypeScript's verdict
+ * does not depend on the Node that runs tsc, and they are ~40 s of each run
+ * (tests/types, otel-types, the package's and the HTTP types), which the
+ * 20-minute CI budget cannot pay four times. README `ts` blocks still run,
+ * and type-check, on every Node.
+ */
+export const TYPE_CHECK = 'tsc checks the type declarations; its verdict does not depend on the Node running it';
 
 /** Skip reason for a test that runs in the primary Node's run only, or undefined when this is that run. */
 export function primaryNodeOnly(reason) {
