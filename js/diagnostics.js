@@ -7,8 +7,15 @@
 //                        are in flight (it belongs to one of them, but carries
 //                        none of their fields);
 //   'leaked-enter'       a scope entered with enterContext outside any
-//                        withContext is still current when the next HTTP
-//                        request starts (a kept-alive socket reuses it);
+//                        withContext is current when an HTTP request starts:
+//                        entered where the server was set up (every Node), or
+//                        in an earlier request's handler where this Node keeps
+//                        AsyncLocalStorage stores on async resources (Node
+//                        20-22; 24+ with --no-async-context-frame), so a
+//                        kept-alive socket carries it into the next request.
+//                        Under AsyncContextFrame (Node 24+'s default) that
+//                        second way does not happen: enterWith's scope ends
+//                        with the callback it was called in;
 //   'listener-scope'     an EventEmitter or EventTarget (AbortSignal) listener
 //                        added inside a scope runs in another one (bindEmitter
 //                        the emitter).
@@ -20,6 +27,7 @@
 import { EventEmitter } from 'node:events';
 import { channel as diagnosticsChannel } from 'node:diagnostics_channel';
 import { internals } from './node/runtime.js';
+import { storesOnAsyncResources } from './node/carrier.js';
 import { argumentError, describeType } from './core/errors.js';
 import { setDiagnosticsHandler } from './core/binding.js';
 
@@ -32,8 +40,13 @@ const WARNING_CODE = 'MELLEA_LOST_CONTEXT';
 let onLostContext;
 let inFlight = 0;
 const reported = new Set();
-// Scopes made current by enterContext outside any frame, and where.
+// Scopes made current by enterContext outside any frame: where, and
+// whether requests were in flight then (in a handler, or at setup).
 let enteredAt = new WeakMap();
+// How this Node's AsyncLocalStorage keeps stores, probed once when first
+// needed (js/node/carrier.js): on async resources (Node 20-22, and 24+ with
+// --no-async-context-frame) or not (AsyncContextFrame: 24+'s default).
+let storesOnResources;
 
 /** The first stack frame in the caller's code: what "once per call site" keys on. */
 function callSite(stack) {
@@ -88,7 +101,7 @@ export function requestEnded() {
 const ownEnterWith = Object.getOwnPropertyDescriptor(carrier, 'enterWith');
 function recordingEnterWith(scope) {
   if (carrier.getStore() === undefined && scope !== undefined && !isEmpty(scope)) {
-    enteredAt.set(scope, stackHere('enterContext outside withContext'));
+    enteredAt.set(scope, { stack: stackHere('enterContext outside withContext'), inRequest: inFlight > 0 });
   }
   return Reflect.apply(Object.getPrototypeOf(carrier).enterWith, carrier, [scope]);
 }
@@ -98,13 +111,22 @@ function recordingEnterWith(scope) {
 const requestStart = diagnosticsChannel('http.server.request.start');
 function onRequestStart(message) {
   inFlight++;
-  message.response?.once('close', requestEnded);
+  // Node's own once(), not the checking one: with a leaked scope current here,
+  // our own counter would be reported as a listener run in another scope.
+  const response = message.response;
+  if (response !== undefined) (patched?.once?.original ?? EventEmitter.prototype.once).call(response, 'close', requestEnded);
   const leaked = carrier.getStore();
   if (leaked === undefined) return;
-  const where = enteredAt.get(leaked);
-  if (where !== undefined) {
-    report('leaked-enter', 'mellea-context: a scope entered with enterContext outside any withContext leaked into the next request on the same connection; run the handler in withContext/withRequestContext (the stack shows where it was entered)', where);
-  }
+  const entered = enteredAt.get(leaked);
+  if (entered !== undefined) report('leaked-enter', leakedEnterMessage(entered.inRequest), entered.stack);
+}
+
+function leakedEnterMessage(inRequest) {
+  storesOnResources ??= storesOnAsyncResources();
+  const how = inRequest && storesOnResources
+    ? 'leaked into the next request on the same connection: this Node keeps AsyncLocalStorage stores on async resources (Node 20-22, or 24+ with --no-async-context-frame), so a scope entered in a handler stays on its kept-alive socket'
+    : 'was current when an HTTP request started: it was entered where the server or the connection was set up, and every request on it inherits it';
+  return `mellea-context: a scope entered with enterContext outside any withContext ${how}; run the handler in withContext/withRequestContext (the stack shows where it was entered)`;
 }
 
 // --- listeners that run in another scope ---------------------------------

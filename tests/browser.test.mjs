@@ -10,11 +10,16 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { launchChromium, openPage, serveStatic } from './helpers/chromium.mjs';
+import { primaryNodeOnly } from './helpers/node-matrix.mjs';
 import { AsyncContextCarrier, StackCarrier, createCarrier } from '../js/browser/carrier.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-describe('browser build in Chromium', () => {
+// The code under test runs in Chromium; the Node running this file only
+// serves files and drives the page, so these run once per `npm test`.
+const IN_CHROMIUM = primaryNodeOnly('the code under test runs in Chromium, not in this Node');
+
+describe('browser build in Chromium', { skip: IN_CHROMIUM }, () => {
   let server;
   let browser;
   let page;
@@ -369,7 +374,7 @@ describe('browser build in Chromium', () => {
 
 // A bundler that honours the `browser` export condition picks the browser
 // build; the app then serves the .wasm next to its bundle.
-describe('the browser export condition, through a bundler', () => {
+describe('the browser export condition, through a bundler', { skip: IN_CHROMIUM }, () => {
   test('esbuild (platform browser) resolves mellea-context to dist/browser and the bundle works in Chromium', async () => {
     const esbuild = await import('esbuild');
     const out = mkdtempSync(join(tmpdir(), 'mellea-bundle-'));

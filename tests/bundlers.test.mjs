@@ -16,6 +16,7 @@ import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { CHROMIUM_PATH, launchChromium, openPage, serveStatic } from './helpers/chromium.mjs';
+import { primaryNodeOnly } from './helpers/node-matrix.mjs';
 import { request } from './helpers/servers.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -149,7 +150,7 @@ describe('a Fastify service bundled with Fastify and the package inside', () => 
   });
 });
 
-describe('the browser build bundled into a page', { skip: existsSync(CHROMIUM_PATH) ? undefined : `no Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium)` }, () => {
+describe('the browser build bundled into a page', { skip: primaryNodeOnly('the bundle runs in Chromium, not in this Node') ?? (existsSync(CHROMIUM_PATH) ? undefined : `no Chromium at ${CHROMIUM_PATH} (apt-get install -y chromium)`) }, () => {
   let browser;
   before(async () => {
     browser = await launchChromium();

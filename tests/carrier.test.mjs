@@ -3,6 +3,7 @@
 // wherever a store can be, and the carrier must fall back to Node's when this
 // Node keeps stores some other way.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 import { createRequire } from 'node:module';
@@ -10,19 +11,43 @@ import { describe, it } from 'node:test';
 import { setImmediate as immediate, setTimeout as sleep } from 'node:timers/promises';
 import { enterContext, getSessionId, withContext } from 'mellea-context';
 import { internals } from './helpers/internals.mjs';
+import { asyncContextFrame, NODE_MAJOR, otherStorageFlag } from './helpers/node-matrix.mjs';
 
 const require = createRequire(import.meta.url);
-const { createCarrier, fixedKeyGetStore, keepsStoresInResources } = require('../dist/cjs/node/carrier.js');
+const { createCarrier, fixedKeyGetStore, keepsStoresInResources, storesOnAsyncResources } = require('../dist/cjs/node/carrier.js');
 const nodeGetStore = AsyncLocalStorage.prototype.getStore;
 
 describe('the carrier reads its store as Node does', () => {
-  it('has the fixed-key read where this Node keeps stores in async resources, else Node getStore()', () => {
-    // Node 20 and 22 keep them under an instance's kResourceStore (CI runs
-    // Node 20); an AsyncContextFrame-based storage (Node 24) has no such key.
-    const resourceKeyed = typeof new AsyncLocalStorage().kResourceStore === 'symbol';
-    assert.equal(keepsStoresInResources(), resourceKeyed);
-    assert.equal(Object.hasOwn(internals.carrier, 'getStore'), resourceKeyed);
-    if (process.versions.node.startsWith('20.')) assert.equal(resourceKeyed, true);
+  it(`has the fixed-key read on Node 20 and 22 only (this is Node ${NODE_MAJOR}: ${NODE_MAJOR <= 22 ? 'fixed-key' : 'Node getStore()'})`, () => {
+    // Node 20 and 22 keep stores under an instance's kResourceStore; Node 24
+    // and 26 build AsyncLocalStorage on AsyncContextFrame, which has no such key.
+    const fixedKey = NODE_MAJOR <= 22 && !asyncContextFrame();
+    assert.equal(keepsStoresInResources(), fixedKey);
+    assert.equal(Object.hasOwn(internals.carrier, 'getStore'), fixedKey);
+    assert.equal(typeof new AsyncLocalStorage().kResourceStore === 'symbol', !asyncContextFrame());
+  });
+
+  // With this Node's other storage, in a child: Node 22's AsyncContextFrame
+  // has no kResourceStore; Node 24+'s resource-kept storage has one, but keeps
+  // each store in a per-resource object under another symbol, which the probe
+  // must see (the fixed-key read would answer undefined in every scope).
+  const other = otherStorageFlag();
+  it(other.skip ? 'the fixed-key read with this Node\'s other AsyncLocalStorage' : `no fixed-key read under ${other.flag}`, { skip: other.skip }, () => {
+    const script = `
+      const { AsyncLocalStorage } = require('node:async_hooks');
+      const { keepsStoresInResources, storesOnAsyncResources } = require(${JSON.stringify(require.resolve('../dist/cjs/node/carrier.js'))});
+      const { internals } = require(${JSON.stringify(require.resolve('../dist/cjs/node/runtime.js'))});
+      const als = new AsyncLocalStorage();
+      const read = als.run('s', () => als.getStore());
+      console.log(JSON.stringify({ probe: keepsStoresInResources(), own: Object.hasOwn(internals.carrier, 'getStore'), key: typeof als.kResourceStore, onResources: storesOnAsyncResources(), read }));`;
+    const run = spawnSync(process.execPath, [other.flag, '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout), { probe: false, own: false, key: other.frame ? 'undefined' : 'symbol', onResources: !other.frame, read: 's' });
+  });
+
+  it('storesOnAsyncResources() says where this Node keeps stores (what diagnostics and the README tell)', () => {
+    assert.equal(storesOnAsyncResources(), !asyncContextFrame());
+    assert.equal(storesOnAsyncResources(class Broken { constructor() { throw new Error('no'); } }), false);
   });
 
   it('agrees with Node getStore() in every kind of continuation', async () => {

@@ -1,14 +1,18 @@
 // Places where a context used to be lost silently, met as a user meets
 // them: a lazy thenable returned from a sync callback (openai's APIPromise),
-// enterContext in a bare node:http handler on a kept-alive socket, and a
+// enterContext in a bare node:http handler on a kept-alive socket (on the
+// Nodes whose AsyncLocalStorage keeps stores on async resources), and a
 // client built with defaultHeaders: injectHeaders({}) inside one request.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import http from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
 import OpenAI from 'openai';
 import { enterContext, getCurrentContext, getSessionId, withContext } from 'mellea-context';
 import { contextFetch, injectHeaders, extractHeaders, withRequestContext } from 'mellea-context/http';
 import { listen, request } from './helpers/servers.mjs';
+import { asyncContextFrame, otherStorageFlag } from './helpers/node-matrix.mjs';
 
 /** A fake OpenAI server on 127.0.0.1 that records each request's baggage. */
 async function fakeOpenAI() {
@@ -90,10 +94,23 @@ describe('enterContext in a node:http handler', () => {
     setTimeout(() => res.end(JSON.stringify({ before, during: getSessionId() })), 1);
   }
 
-  it('outside any withContext it leaks into the next request on a kept-alive socket (why the recipe matters)', async () => {
+  // Where AsyncLocalStorage keeps stores on async resources (Node 20 and 22;
+  // 24+ with --no-async-context-frame) enterWith changes the connection's
+  // scope, so the next request on the kept-alive socket starts in it: why the
+  // recipe matters. Under AsyncContextFrame (Node 24+'s default; 22 with
+  // --experimental-async-context-frame) the entered scope ends with the
+  // callback that entered it, and the next request starts clean.
+  it(`outside any withContext: ${asyncContextFrame() ? 'no leak under AsyncContextFrame (this Node\'s default)' : 'it leaks into the next request on a kept-alive socket (stores on async resources, this Node\'s default)'}`, async () => {
     const [first, second] = await twoRequestsOnOneSocket(leakyHandler);
     assert.deepEqual(first, { before: null, during: 'leak-1' });
-    assert.deepEqual(second, { before: 'leak-1', during: 'leak-2' });
+    assert.deepEqual(second, { before: asyncContextFrame() ? null : 'leak-1', during: 'leak-2' });
+  });
+
+  const other = otherStorageFlag();
+  it(other.skip ? 'outside any withContext, with this Node\'s other AsyncLocalStorage' : `outside any withContext, under ${other.flag}: ${other.frame ? 'no leak' : 'it leaks'}`, { skip: other.skip }, () => {
+    const run = spawnSync(process.execPath, [other.flag, fileURLToPath(new URL('./fixtures/enter-in-handler.mjs', import.meta.url)), 'handler'], { encoding: 'utf8', timeout: 20_000 });
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(JSON.parse(run.stdout).before, [null, other.frame ? null : 'leak-1']);
   });
 
   it('inside withRequestContext nothing leaks', async () => {

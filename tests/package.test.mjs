@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { primaryNodeOnly, TYPE_CHECK } from './helpers/node-matrix.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // Everything but mellea-context/otel loads without the optional peer
@@ -80,7 +81,7 @@ describe('npm pack tarball', () => {
     for (const name of ['ContextPropagator', 'ContextSpanProcessor']) assert.ok(names.includes(name), names.join());
   });
 
-  it('types of every entry point resolve for ESM and CommonJS consumers (tsc, module nodenext)', () => {
+  it('types of every entry point resolve for ESM and CommonJS consumers (tsc, module nodenext)', { skip: primaryNodeOnly(TYPE_CHECK) }, () => {
     const app = join(work, 'app');
     writeFileSync(join(app, 'esm.mts'), `
       import { withContext, getCurrentContext, ContextFieldError, type CurrentContext } from 'mellea-context';

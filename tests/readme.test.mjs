@@ -4,7 +4,10 @@
 // node_modules/mellea-context is this checkout (its built dist/), next to
 // the packages the snippets import (this checkout's node_modules, linked).
 // A block passes when it exits 0 within the timeout and its output has, in
-// order, a line matching each `// prints: …` comment (`…` = anything).
+// order, a line matching each `// prints: …` comment (`…` = anything);
+// `// prints on Node 20-22: …` and `// prints on Node 24+: …` hold only on the
+// Nodes they name (blocks run on the Node running this test, once per Node of
+// `npm test`'s matrix).
 // ```ts blocks must also type-check (tsc --strict, module nodenext).
 // ```sh blocks are not run (they set up machines); the scripts and files
 // they name must exist. A block is skipped only with a reason:
@@ -88,6 +91,11 @@ test('README harness: a wrong promise, a missing reason and a skip are each caug
   ].join('\n');
   const [first, reasonless, skipped] = codeBlocks(md);
   assert.deepEqual(expectedOutput(first.code), ['a …', 'b']);
+  const byNode = ['// prints on Node 20-22: old', '// prints on Node 24+: new', '// prints on Node 22: only 22', '// prints: all'].join('\n');
+  assert.deepEqual(expectedOutput(byNode, 20), ['old', 'all']);
+  assert.deepEqual(expectedOutput(byNode, 22), ['old', 'only 22', 'all']);
+  assert.deepEqual(expectedOutput(byNode, 24), ['new', 'all']);
+  assert.deepEqual(expectedOutput(byNode, 26), ['new', 'all']);
   assert.equal(firstUnmet(expectedOutput(first.code), 'a 1\nb\n'), undefined);
   assert.equal(firstUnmet(expectedOutput(first.code), 'b\na 1\n'), 'b', 'order matters');
   assert.equal(firstUnmet(['{"a":…}'], '{"a":1,"b":2}'), undefined);

@@ -10,9 +10,13 @@
 // of getStore(), and run(), which calls this.getStore(), got cheaper with
 // it). The copy reads the same slot under the same condition (`enabled`), so
 // it answers exactly as Node's would; it is used only when this Node keeps
-// stores that way, checked at load on a probe instance (Node 20-22 do; an
-// AsyncLocalStorage built on AsyncContextFrame, Node 24's default, has no
-// kResourceStore, and the carrier keeps Node's getStore()).
+// stores that way, checked at load on a probe instance. Node 20 and 22 do.
+// Node 24 and 26 do not, either way: their default AsyncLocalStorage is
+// built on AsyncContextFrame and has no kResourceStore, and with
+// --no-async-context-frame it keeps each store in a per-resource object under
+// another symbol (the probe sees the fixed-key read disagree and refuses it).
+// There, and on Node 22 with --experimental-async-context-frame, the carrier
+// keeps Node's getStore().
 // It is an own property of this private instance, nothing process-wide;
 // `delete carrier.getStore` puts Node's back. tests/carrier.test.mjs
 // compares the two across every kind of async continuation.
@@ -61,6 +65,24 @@ export function keepsStoresInResources(Storage = AsyncLocalStorage) {
     return false;
   } finally {
     probe?.disable?.();
+  }
+}
+
+/**
+ * Whether instances of `Storage` keep their stores on async resources
+ * (Node's async_hooks-based AsyncLocalStorage: Node 20-22 by default, 24+
+ * with --no-async-context-frame; each instance has a kResourceStore key)
+ * rather than in AsyncContextFrame (24+ by default, 22 with
+ * --experimental-async-context-frame). On resources, enterWith() changes the
+ * scope of the resource whose callback is running, and it stays there: in a
+ * bare node:http handler that is the connection, so the next request on a
+ * kept-alive socket starts in it. In a frame, it ends with the callback.
+ */
+export function storesOnAsyncResources(Storage = AsyncLocalStorage) {
+  try {
+    return typeof new Storage().kResourceStore === 'symbol';
+  } catch {
+    return false;
   }
 }
 

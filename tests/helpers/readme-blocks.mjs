@@ -3,7 +3,10 @@
 // `// prints: …` comments promise.
 const FENCE = /^```\s*([A-Za-z0-9_+-]*)\s*$/;
 const SKIP = /^<!--\s*readme-test:\s*skip\b(.*?)-->\s*$/;
-const PRINTS = /(?:\/\/|#)\s*prints:\s?(.*)$/;
+// `// prints: …`, or `// prints on Node 20-22: …` / `// prints on Node 24+:
+// …` for output that differs by Node (a range of majors, or one and later).
+const PRINTS = /(?:\/\/|#)\s*prints(?: on Node (\d+)(?:-(\d+)|(\+))?)?:\s?(.*)$/;
+const THIS_NODE = Number(process.versions.node.split('.')[0]);
 
 /**
  * Blocks of `markdown`: { lang, line (1-based, of the opening fence),
@@ -38,14 +41,23 @@ export function codeBlocks(markdown) {
 }
 
 /**
- * What a block promises to print, in order: the text after each
- * `// prints:` comment, where `…` stands for any run of characters.
+ * What a block promises to print on Node `major` (this one by default), in
+ * order: the text after each `// prints:` comment, and after each
+ * `// prints on Node A-B:` / `// prints on Node A+:` / `// prints on Node A:`
+ * whose range holds `major`; `…` stands for any run of characters.
  */
-export function expectedOutput(code) {
+export function expectedOutput(code, major = THIS_NODE) {
   const out = [];
   for (const line of code.split('\n')) {
     const match = PRINTS.exec(line);
-    if (match) out.push(match[1].trim());
+    if (!match) continue;
+    const [, from, to, andLater, text] = match;
+    if (from !== undefined) {
+      const low = Number(from);
+      const high = andLater !== undefined ? Infinity : Number(to ?? from);
+      if (major < low || major > high) continue;
+    }
+    out.push(text.trim());
   }
   return out;
 }
