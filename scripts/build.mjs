@@ -5,10 +5,10 @@
 // goes to dist/wasm/mellea_core.cjs, its bytes, base64, to
 // dist/wasm/mellea_core_wasm.cjs for Node (reached through static require
 // only, so bundlers take a service without flags), as
-// dist/browser/mellea_core.wasm for browsers and dist/workerd/mellea_core.wasm
-// for Workers (whose bundle carries a glue built without `new Function`).
+// dist/browser/mellea_core.wasm for browsers and Workers (whose bundle,
+// dist/workerd/, imports that file and carries a glue built without `new Function`).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -159,7 +159,6 @@ async function buildWorkerd(esbuild) {
   const out = join(dist, 'workerd');
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
-  copyFileSync(join(dist, 'browser/mellea_core.wasm'), join(out, 'mellea_core.wasm'));
   const nodeRuntime = join(js, 'node/runtime.js');
   const workerdHost = {
     name: 'workerd-host',
@@ -167,7 +166,7 @@ async function buildWorkerd(esbuild) {
       build.onResolve({ filter: /\/runtime\.js$/ }, (args) =>
         join(args.resolveDir, args.path) === nodeRuntime ? { path: join(js, 'workerd/runtime.js') } : undefined,
       );
-      // Left as written: it names the copy next to the bundle, which the host loads as a WebAssembly.Module.
+      // Left as written: from dist/workerd/ it names dist/browser/mellea_core.wasm, which the host loads as a WebAssembly.Module.
       build.onResolve({ filter: /\.wasm$/ }, (args) => ({ path: args.path, external: true }));
     },
   };
