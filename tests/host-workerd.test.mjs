@@ -1,0 +1,206 @@
+// Cloudflare Workers: the packed package installed by npm, a Worker
+// (tests/fixtures/host-worker.js) bundled as wrangler bundles it (esbuild
+// with the conditions workerd, worker, browser; node:* left to nodejs_compat;
+// a .wasm import kept as a module of its own), served by workerd
+// (scripts/runtimes.json pins it) on 127.0.0.1. Concurrent requests, each
+// with its own session in baggage: every console line and every outbound
+// fetch (to a server this test runs) carries that request's fields.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { basename, join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { repoRoot } from './helpers/child.mjs';
+import { hostSkipReason, installPacked } from './helpers/hosts.mjs';
+import { runtimeBin } from '../scripts/runtimes.mjs';
+
+const REQUESTS = 50;
+const HEX32 = /^[0-9a-f]{32}$/;
+const COMPATIBILITY_DATE = '2025-09-01';
+
+/** wrangler's bundling, reduced to what this Worker needs: the workerd condition, node:* external, .wasm as a module. */
+async function bundleWorker(dir) {
+  const esbuild = await import('esbuild');
+  const wasmModules = [];
+  mkdirSync(join(dir, 'out'));
+  await esbuild.build({
+    absWorkingDir: dir,
+    entryPoints: ['worker.js'],
+    outdir: join(dir, 'out'),
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    conditions: ['workerd', 'worker', 'browser'],
+    external: ['node:*'],
+    logLevel: 'silent',
+    plugins: [{
+      name: 'wasm-modules',
+      setup(build) {
+        build.onResolve({ filter: /\.wasm$/ }, (args) => {
+          const file = join(args.resolveDir, args.path);
+          const name = basename(file);
+          copyFileSync(file, join(dir, 'out', name));
+          wasmModules.push(name);
+          return { path: `./${name}`, external: true };
+        });
+      },
+    }],
+  });
+  return wasmModules;
+}
+
+function workerdConfig(wasmModules, upstream) {
+  const modules = [
+    '(name = "worker.js", esModule = embed "out/worker.js")',
+    ...wasmModules.map((name) => `(name = ${JSON.stringify(name)}, wasm = embed ${JSON.stringify(`out/${name}`)})`),
+  ];
+  return `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [
+    (name = "main", worker = .worker),
+    (name = "loopback", network = (allow = ["local"])),
+  ],
+  sockets = [(name = "http", address = "127.0.0.1:0", http = (), service = "main")],
+);
+const worker :Workerd.Worker = (
+  modules = [${modules.join(', ')}],
+  compatibilityDate = "${COMPATIBILITY_DATE}",
+  compatibilityFlags = ["nodejs_compat"],
+  bindings = [(name = "UPSTREAM", text = ${JSON.stringify(upstream)})],
+  globalOutbound = "loopback",
+);
+`;
+}
+
+/** Starts workerd on `config`; resolves with { port, output(), stop() } once it listens (its control fd says on which port). */
+function startWorkerd(dir) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(runtimeBin('workerd'), ['serve', 'config.capnp', '--control-fd=3'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
+    let output = '';
+    let control = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => { output += chunk; });
+    child.stderr.setEncoding('utf8').on('data', (chunk) => { output += chunk; });
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`workerd did not listen within 15 s:\n${output}`));
+    }, 15_000);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`workerd exited (${code ?? signal}):\n${output}`));
+    });
+    child.stdio[3].setEncoding('utf8').on('data', (chunk) => {
+      control += chunk;
+      for (const line of control.split('\n')) {
+        const event = line.trim() === '' ? undefined : JSON.parse(line);
+        if (event?.event === 'listen' && event.socket === 'http') {
+          clearTimeout(timer);
+          resolve({
+            port: event.port,
+            output: () => output,
+            stop: () => new Promise((done) => {
+              if (child.exitCode !== null || child.signalCode !== null) return done();
+              child.removeAllListeners('exit');
+              child.on('exit', () => done());
+              child.kill('SIGTERM');
+            }),
+          });
+        }
+      }
+    });
+  });
+}
+
+/** A server that records the URL and baggage of each request it gets. */
+function startUpstream() {
+  const seen = [];
+  const server = createServer((req, res) => {
+    seen.push({ i: new URL(req.url, 'http://x').searchParams.get('i'), baggage: req.headers.baggage });
+    res.end('ok');
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ seen, port: server.address().port, close: () => new Promise((done) => server.close(done)) })));
+}
+
+/** A baggage header's members, decoded (the test's own reading, not the package's). */
+function members(header) {
+  const out = {};
+  for (const part of (header ?? '').split(',')) {
+    const [key, value] = part.trim().split('=');
+    if (key) out[key] = decodeURIComponent(value);
+  }
+  return out;
+}
+
+describe('Cloudflare Workers (workerd): the packed package', { skip: hostSkipReason('workerd') }, () => {
+  let project;
+  let upstream;
+  let workerd;
+  let responses;
+  let lines;
+
+  before(async () => {
+    project = installPacked();
+    writeFileSync(join(project.dir, 'worker.js'), readFileSync(join(repoRoot, 'tests/fixtures/host-worker.js')));
+    const wasmModules = await bundleWorker(project.dir);
+    upstream = await startUpstream();
+    writeFileSync(join(project.dir, 'config.capnp'), workerdConfig(wasmModules, `http://127.0.0.1:${upstream.port}`));
+    workerd = await startWorkerd(project.dir);
+    responses = await Promise.all(
+      Array.from({ length: REQUESTS }, async (_, i) => {
+        const response = await fetch(`http://127.0.0.1:${workerd.port}/?i=${i}`, { headers: { baggage: `mellea.session_id=wk-${i},mellea.model_id=m-${i % 3}` } });
+        return { i, status: response.status, body: await response.json() };
+      }),
+    );
+    lines = workerd.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
+  });
+
+  after(async () => {
+    await workerd?.stop();
+    await upstream?.close();
+    project?.remove();
+  });
+
+  it('resolves the workerd build, whose .wasm arrives as a module', () => {
+    const bundle = readFileSync(join(project.dir, 'out/worker.js'), 'utf8');
+    assert.match(bundle, /from "\.\/mellea_core\.wasm"/);
+    assert.doesNotMatch(bundle, /new Function/, 'workerd refuses code generation from strings');
+  });
+
+  it('answers concurrent requests each in its own scope', () => {
+    assert.equal(responses.length, REQUESTS);
+    for (const { i, status, body } of responses) {
+      assert.equal(status, 200, JSON.stringify(body));
+      assert.equal(body.session, `wk-${i}`);
+      assert.match(body.request, HEX32);
+    }
+    assert.equal(new Set(responses.map((r) => r.body.request)).size, REQUESTS, 'every request has its own id');
+  });
+
+  it("writes each request's own fields on its console lines, before and after its outbound fetch", () => {
+    for (const { i, body } of responses) {
+      for (const message of [`request ${i}`, `after upstream ${i}`]) {
+        const line = lines.find((l) => l.message === message);
+        assert.ok(line, `no console line "${message}" in:\n${workerd.output().slice(0, 2000)}`);
+        assert.deepEqual(
+          { session_id: line.session_id, request_id: line.request_id, model_id: line.model_id },
+          { session_id: `wk-${i}`, request_id: body.request, model_id: `m-${i % 3}` },
+          message,
+        );
+      }
+    }
+  });
+
+  it("sends each request's fields as baggage on its outbound fetch (contextFetch)", () => {
+    assert.equal(upstream.seen.length, REQUESTS);
+    for (const { i, body } of responses) {
+      const call = upstream.seen.find((s) => s.i === String(i));
+      assert.deepEqual(members(call.baggage), { 'mellea.session_id': `wk-${i}`, 'mellea.request_id': body.request, 'mellea.model_id': `m-${i % 3}` });
+    }
+  });
+
+  it('refuses enterContext with ERR_MELLEA_UNSUPPORTED (workerd has no enterWith)', async () => {
+    const body = await (await fetch(`http://127.0.0.1:${workerd.port}/enter`)).json();
+    assert.equal(body.code, 'ERR_MELLEA_UNSUPPORTED');
+    assert.match(body.message, /withContext/);
+  });
+});
