@@ -6,110 +6,16 @@
 // with its own session in baggage: every console line and every outbound
 // fetch (to a server this test runs) carries that request's fields.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { repoRoot } from './helpers/child.mjs';
 import { hostSkipReason, installPacked } from './helpers/hosts.mjs';
-import { runtimeBin } from '../scripts/runtimes.mjs';
+import { bundleWorker, startWorkerd, writeWorkerdConfig } from './helpers/workerd.mjs';
 
 const REQUESTS = 50;
 const HEX32 = /^[0-9a-f]{32}$/;
-const COMPATIBILITY_DATE = '2025-09-01';
-
-/** wrangler's bundling, reduced to what this Worker needs: the workerd condition, node:* external, .wasm as a module. */
-async function bundleWorker(dir) {
-  const esbuild = await import('esbuild');
-  const wasmModules = [];
-  mkdirSync(join(dir, 'out'));
-  await esbuild.build({
-    absWorkingDir: dir,
-    entryPoints: ['worker.js'],
-    outdir: join(dir, 'out'),
-    bundle: true,
-    format: 'esm',
-    platform: 'neutral',
-    conditions: ['workerd', 'worker', 'browser'],
-    external: ['node:*'],
-    logLevel: 'silent',
-    plugins: [{
-      name: 'wasm-modules',
-      setup(build) {
-        build.onResolve({ filter: /\.wasm$/ }, (args) => {
-          const file = join(args.resolveDir, args.path);
-          const name = basename(file);
-          copyFileSync(file, join(dir, 'out', name));
-          wasmModules.push(name);
-          return { path: `./${name}`, external: true };
-        });
-      },
-    }],
-  });
-  return wasmModules;
-}
-
-function workerdConfig(wasmModules, upstream) {
-  const modules = [
-    '(name = "worker.js", esModule = embed "out/worker.js")',
-    ...wasmModules.map((name) => `(name = ${JSON.stringify(name)}, wasm = embed ${JSON.stringify(`out/${name}`)})`),
-  ];
-  return `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [
-    (name = "main", worker = .worker),
-    (name = "loopback", network = (allow = ["local"])),
-  ],
-  sockets = [(name = "http", address = "127.0.0.1:0", http = (), service = "main")],
-);
-const worker :Workerd.Worker = (
-  modules = [${modules.join(', ')}],
-  compatibilityDate = "${COMPATIBILITY_DATE}",
-  compatibilityFlags = ["nodejs_compat"],
-  bindings = [(name = "UPSTREAM", text = ${JSON.stringify(upstream)})],
-  globalOutbound = "loopback",
-);
-`;
-}
-
-/** Starts workerd on `config`; resolves with { port, output(), stop() } once it listens (its control fd says on which port). */
-function startWorkerd(dir) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(runtimeBin('workerd'), ['serve', 'config.capnp', '--control-fd=3'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
-    let output = '';
-    let control = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk) => { output += chunk; });
-    child.stderr.setEncoding('utf8').on('data', (chunk) => { output += chunk; });
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`workerd did not listen within 15 s:\n${output}`));
-    }, 15_000);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`workerd exited (${code ?? signal}):\n${output}`));
-    });
-    child.stdio[3].setEncoding('utf8').on('data', (chunk) => {
-      control += chunk;
-      for (const line of control.split('\n')) {
-        const event = line.trim() === '' ? undefined : JSON.parse(line);
-        if (event?.event === 'listen' && event.socket === 'http') {
-          clearTimeout(timer);
-          resolve({
-            port: event.port,
-            output: () => output,
-            stop: () => new Promise((done) => {
-              if (child.exitCode !== null || child.signalCode !== null) return done();
-              child.removeAllListeners('exit');
-              child.on('exit', () => done());
-              child.kill('SIGTERM');
-            }),
-          });
-        }
-      }
-    });
-  });
-}
 
 /** A server that records the URL and baggage of each request it gets. */
 function startUpstream() {
@@ -141,10 +47,11 @@ describe('Cloudflare Workers (workerd): the packed package', { skip: hostSkipRea
   before(async () => {
     project = installPacked();
     writeFileSync(join(project.dir, 'worker.js'), readFileSync(join(repoRoot, 'tests/fixtures/host-worker.js')));
-    const wasmModules = await bundleWorker(project.dir);
+    const out = join(project.dir, 'out');
+    const wasmModules = await bundleWorker(join(project.dir, 'worker.js'), out);
     upstream = await startUpstream();
-    writeFileSync(join(project.dir, 'config.capnp'), workerdConfig(wasmModules, `http://127.0.0.1:${upstream.port}`));
-    workerd = await startWorkerd(project.dir);
+    writeWorkerdConfig(out, wasmModules, { UPSTREAM: `http://127.0.0.1:${upstream.port}` });
+    workerd = await startWorkerd(out);
     responses = await Promise.all(
       Array.from({ length: REQUESTS }, async (_, i) => {
         const response = await fetch(`http://127.0.0.1:${workerd.port}/?i=${i}`, { headers: { baggage: `mellea.session_id=wk-${i},mellea.model_id=m-${i % 3}` } });
