@@ -42,6 +42,7 @@ describe('Cloudflare Workers (workerd): the packed package', { skip: hostSkipRea
   let upstream;
   let workerd;
   let responses;
+  let refused;
   let lines;
 
   before(async () => {
@@ -58,6 +59,8 @@ describe('Cloudflare Workers (workerd): the packed package', { skip: hostSkipRea
         return { i, status: response.status, body: await response.json() };
       }),
     );
+    refused = await (await fetch(`http://127.0.0.1:${workerd.port}/enter`)).json();
+    await workerd.stop(); // its output is whole once it has exited
     lines = workerd.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line));
   });
 
@@ -105,9 +108,15 @@ describe('Cloudflare Workers (workerd): the packed package', { skip: hostSkipRea
     }
   });
 
-  it('refuses enterContext with ERR_MELLEA_UNSUPPORTED (workerd has no enterWith)', async () => {
-    const body = await (await fetch(`http://127.0.0.1:${workerd.port}/enter`)).json();
-    assert.equal(body.code, 'ERR_MELLEA_UNSUPPORTED');
-    assert.match(body.message, /withContext/);
+  it('stops a Worker that imports an entry point without a Workers build, at startup, saying so', async () => {
+    writeFileSync(join(project.dir, 'pino-worker.js'), "import { pinoOptions } from 'mellea-context/pino';\nexport default { fetch: () => new Response(typeof pinoOptions) };\n");
+    const out = join(project.dir, 'pino-out');
+    writeWorkerdConfig(out, await bundleWorker(join(project.dir, 'pino-worker.js'), out));
+    await assert.rejects(startWorkerd(out), /workerd exited[^]*Uncaught TypeError: mellea-context\/pino is not available on Cloudflare Workers/);
+  });
+
+  it('refuses enterContext with ERR_MELLEA_UNSUPPORTED (workerd has no enterWith)', () => {
+    assert.equal(refused.code, 'ERR_MELLEA_UNSUPPORTED');
+    assert.match(refused.message, /withContext/);
   });
 });

@@ -3,11 +3,14 @@
 // `// prints: …` comments promise.
 const FENCE = /^```\s*([A-Za-z0-9_+-]*)\s*$/;
 const SKIP = /^<!--\s*readme-test:\s*skip\b(.*?)-->\s*$/;
+// A block that is a Cloudflare Worker, run in workerd (tests/readme.test.mjs).
+const WORKERD = /^<!--\s*readme-test:\s*workerd\s*-->\s*$/;
 const PRINTS = /(?:\/\/|#)\s*prints:\s?(.*)$/;
 
 /**
  * Blocks of `markdown`: { lang, line (1-based, of the opening fence),
- * section (nearest heading), code, skip: undefined | { reason } | { error } }.
+ * section (nearest heading), code, skip: undefined | { reason } | { error },
+ * host: 'node' | 'workerd' }.
  */
 export function codeBlocks(markdown) {
   const lines = markdown.split('\n');
@@ -32,7 +35,8 @@ export function codeBlocks(markdown) {
       const reason = /^\s*\((.*)\)\s*$/.exec(marker[1]);
       skip = reason && reason[1].trim() !== '' ? { reason: reason[1].trim() } : { error: `skip marker without a reason: ${lines[prev].trim()}` };
     }
-    blocks.push({ lang: open[1].toLowerCase(), line: start + 1, section, code: body.join('\n'), skip });
+    const host = prev >= 0 && WORKERD.test(lines[prev].trim()) ? 'workerd' : 'node';
+    blocks.push({ lang: open[1].toLowerCase(), line: start + 1, section, code: body.join('\n'), skip, host });
   }
   return blocks;
 }

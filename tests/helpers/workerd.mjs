@@ -74,13 +74,16 @@ const worker :Workerd.Worker = (
 
 /**
  * Starts workerd on `outdir`/config.capnp; resolves with { port, output(),
- * stop() } once it listens (its control fd says on which port).
+ * stop() } once it listens (its control fd says on which port). stop()
+ * resolves once workerd has exited and all its output has been read.
  */
 export function startWorkerd(outdir) {
   return new Promise((resolve, reject) => {
     const child = spawn(runtimeBin('workerd'), ['serve', 'config.capnp', '--control-fd=3'], { cwd: outdir, stdio: ['ignore', 'pipe', 'pipe', 'pipe'] });
     let output = '';
     let control = '';
+    // 'close' comes after the last output (stdio closed), 'exit' may come before it.
+    const closed = new Promise((done) => child.on('close', done));
     child.stdout.setEncoding('utf8').on('data', (chunk) => { output += chunk; });
     child.stderr.setEncoding('utf8').on('data', (chunk) => { output += chunk; });
     const timer = setTimeout(() => {
@@ -102,11 +105,10 @@ export function startWorkerd(outdir) {
         resolve({
           port: event.port,
           output: () => output,
-          stop: () => new Promise((done) => {
-            if (child.exitCode !== null || child.signalCode !== null) return done();
-            child.on('exit', () => done());
-            child.kill('SIGTERM');
-          }),
+          stop: () => {
+            if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+            return closed;
+          },
         });
         return;
       }
