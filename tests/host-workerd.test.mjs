@@ -6,7 +6,7 @@
 // with its own session in baggage: every console line and every outbound
 // fetch (to a server this test runs) carries that request's fields.
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -105,6 +105,19 @@ describe('Cloudflare Workers (workerd): the packed package', { skip: hostSkipRea
     for (const { i, body } of responses) {
       const call = upstream.seen.find((s) => s.i === String(i));
       assert.deepEqual(members(call.baggage), { 'mellea.session_id': `wk-${i}`, 'mellea.request_id': body.request, 'mellea.model_id': `m-${i % 3}` });
+    }
+  });
+
+  it('serves under an old compatibility date too (2023-06-01: nodejs_compat without a process global)', async () => {
+    const old = join(project.dir, 'out-old');
+    cpSync(join(project.dir, 'out'), old, { recursive: true });
+    writeWorkerdConfig(old, ['mellea_core.wasm'], { UPSTREAM: `http://127.0.0.1:${upstream.port}` }, { compatibilityDate: '2023-06-01' });
+    const oldWorkerd = await startWorkerd(old);
+    try {
+      const response = await fetch(`http://127.0.0.1:${oldWorkerd.port}/?i=old`, { headers: { baggage: 'mellea.session_id=wk-old' } });
+      assert.equal((await response.json()).session, 'wk-old');
+    } finally {
+      await oldWorkerd.stop();
     }
   });
 

@@ -48,7 +48,7 @@ export async function bundleWorker(entry, outdir) {
  * text bindings `bindings` ({ NAME: string }), outbound fetches allowed to
  * local addresses only, listening on 127.0.0.1 at a port workerd picks.
  */
-export function writeWorkerdConfig(outdir, wasmModules, bindings = {}) {
+export function writeWorkerdConfig(outdir, wasmModules, bindings = {}, { compatibilityDate = COMPATIBILITY_DATE } = {}) {
   const modules = [
     '(name = "worker.js", esModule = embed "worker.js")',
     ...wasmModules.map((name) => `(name = ${JSON.stringify(name)}, wasm = embed ${JSON.stringify(name)})`),
@@ -64,7 +64,7 @@ const config :Workerd.Config = (
 );
 const worker :Workerd.Worker = (
   modules = [${modules.join(', ')}],
-  compatibilityDate = "${COMPATIBILITY_DATE}",
+  compatibilityDate = "${compatibilityDate}",
   compatibilityFlags = ["nodejs_compat"],
   bindings = [${texts.join(', ')}],
   globalOutbound = "loopback",
