@@ -133,6 +133,13 @@ export function hostCheckSuite(runtime, args, { describe, it, before, after }) {
       }
     });
 
+    it('keeps what enterContext entered to the task that entered it, across awaits and timers', () => {
+      assert.equal(report.enterError, undefined);
+      const expected = { outerAfter: 'outer', top: null };
+      for (const i of [1, 2]) Object.assign(expected, { [`sync-${i}`]: `entered-${i}`, [`afterAwait-${i}`]: `entered-${i}`, [`timer-${i}`]: `entered-${i}` });
+      assert.deepEqual(report.enter, expected);
+    });
+
     it(`answers 50 concurrent requests on its own HTTP server, each in its caller's scope (baggage via contextFetch)`, () => {
       assert.equal(report.serverError, undefined);
       assert.equal(report.requests.length, 50);
