@@ -26,6 +26,20 @@ const SPLICE_NONCE = Math.random().toString(36).slice(2, 12);
 const utf8Slice = globalThis.Buffer?.prototype.utf8Slice;
 const latin1Slice = globalThis.Buffer?.prototype.latin1Slice;
 const byteLength = globalThis.Buffer?.byteLength;
+const utf8Write = globalThis.Buffer?.prototype.utf8Write;
+// Node 22's V8 calls Buffer#utf8Write through its fast API: ~31 ns for a
+// 23-character session id, against ~55 ns for putShort's loops. Elsewhere it
+// is not the faster write: Node 20 (a plain binding call, ~74 ns), Node 24
+// and 26 (~54 and ~47 ns, against putShort's ~47); encodeInto into a fixed
+// view is 53-60 ns on all three. Bun and Deno have their own Buffer. Min of
+// 21 interleaved rounds of each, one process per Node (bench/core.bench.mjs's
+// fresh-session strings).
+const FAST_UTF8_WRITE =
+  typeof utf8Write === 'function' &&
+  typeof globalThis.process?.versions?.node === 'string' &&
+  globalThis.process.versions.bun === undefined &&
+  globalThis.Deno === undefined &&
+  globalThis.process.versions.node.split('.')[0] === '22';
 
 /** UTF-8 bytes of `text`, counted without copying it anywhere. */
 export function utf8Length(text) {
@@ -155,6 +169,10 @@ export class Boundary {
     this.heap = module.HEAPU8;
     /** A Buffer over the same memory in Node (in-place UTF-8/latin1 decoding). */
     this.bytes = globalThis.Buffer !== undefined ? globalThis.Buffer.from(this.heap.buffer) : this.heap;
+    /** Little-endian words over the same memory (putShort writes ASCII four bytes a step). */
+    this.words = new DataView(this.heap.buffer);
+    /** Buffer#utf8Write where it is a fast call (see FAST_UTF8_WRITE), else undefined. */
+    this.utf8Write = FAST_UTF8_WRITE ? utf8Write : undefined;
     this.input = module.inputArea();
     this.inputCapacity = module.inputCapacity();
     this.inputEnd = this.input + this.inputCapacity;
@@ -192,28 +210,55 @@ export class Boundary {
   /**
    * Writes `text` as UTF-8 at absolute address `at`; returns the bytes
    * written, or -1 when it does not fit before `end` (nothing is written
-   * then). Short text (ids, names, sessions: up to 64 UTF-16 units) goes
-   * through putShort's loop, longer text through encodeInto.
+   * then). Where Buffer#utf8Write is a fast V8 call (Node 22) it writes
+   * any text that surely fits; elsewhere short text (ids, names, sessions:
+   * up to 64 UTF-16 units) goes through putShort's loop, longer text
+   * through encodeInto. A lone surrogate becomes U+FFFD either way.
    */
   put(at, text, end = this.inputEnd) {
     const length = text.length;
     if (at + length > end) return -1;
-    if (length <= 64 && at + length * 3 <= end) return this.putShort(at, text);
-    if (at + length * 3 > end && at + utf8Length(text) > end) return -1;
+    if (at + length * 3 <= end) {
+      if (this.utf8Write !== undefined) return this.utf8Write.call(this.bytes, text, at, length * 3);
+      if (length <= 64) return this.putShort(at, text);
+    } else if (at + utf8Length(text) > end) {
+      return -1;
+    }
     return encoder.encodeInto(text, this.heap.subarray(at, end)).written;
   }
 
   /**
    * `text` (at most 64 UTF-16 units, room for 3 bytes each) as UTF-8 at
-   * `at` by a plain loop; a lone surrogate becomes U+FFFD, as encodeInto
+   * `at` by plain loops; a lone surrogate becomes U+FFFD, as encodeInto
    * writes it. Short values are most values (ids, names, sessions), and
    * encodeInto's call and subarray cost more than the loop: a scope with two
    * short non-ASCII values took 1.5-1.6x one with ASCII values through
    * encodeInto (bench/core.bench.mjs, bound 1.5x).
    */
   putShort(at, text) {
-    const heap = this.heap;
     const length = text.length;
+    // ASCII first, four characters a word: a 23-character session id took
+    // ~27 ns this way against ~37 ns one byte at a time (Node 20,
+    // bench/core.bench.mjs's fresh-session case); a character over 0x7F
+    // sends the whole text through the UTF-8 loop below.
+    const words = this.words;
+    let k = 0;
+    let any = 0;
+    for (; k + 4 <= length; k += 4) {
+      const c0 = text.charCodeAt(k);
+      const c1 = text.charCodeAt(k + 1);
+      const c2 = text.charCodeAt(k + 2);
+      const c3 = text.charCodeAt(k + 3);
+      any |= c0 | c1 | c2 | c3;
+      words.setUint32(at + k, c0 | (c1 << 8) | (c2 << 16) | (c3 << 24), true);
+    }
+    const heap = this.heap;
+    for (; k < length; k++) {
+      const c = text.charCodeAt(k);
+      any |= c;
+      heap[at + k] = c;
+    }
+    if (any < 0x80) return length;
     let w = at;
     for (let i = 0; i < length; i++) {
       let c = text.charCodeAt(i);

@@ -72,6 +72,7 @@ function matches(input, names, values) {
 function sameFields(knownNames, knownValues, names, values) {
   const n = names.length;
   if (knownNames.length !== n) return false;
+  if (n === 1) return knownNames[0] === names[0] && knownValues === values;
   for (let i = 0; i < n; i++) {
     if (knownNames[i] !== names[i] || knownValues[i] !== values[i]) return false;
   }
@@ -80,7 +81,9 @@ function sameFields(knownNames, knownValues, names, values) {
 
 /**
  * The child made for the same input by the last miss, now remembered (its
- * second sighting), or undefined. Call before making a child.
+ * second sighting), or undefined. Call before making a child. `values`: the
+ * input's values in `names` order, or for one name the value itself (most
+ * new scopes set one field: no array is made for them).
  */
 export function recallMiss(parent, names, values) {
   const memo = parent.kids;
@@ -89,13 +92,13 @@ export function recallMiss(parent, names, values) {
   const recent = memo.recent;
   if (recent.length >= RECENT_LIMIT) recent.shift();
   const remembered = memo.missScope;
-  recent.push({ names: memo.missNames, values: memo.missValues, scope: remembered });
+  recent.push({ names: memo.missNames, values: memo.missNames.length === 1 ? [memo.missValues] : memo.missValues, scope: remembered });
   memo.missNames = memo.missValues = memo.missScope = undefined;
   return remembered;
 }
 
 /**
- * Notes the child just made for `names`/`values` as the last miss. It lives
+ * Notes the child just made for `names`/`values` (as recallMiss takes them) as the last miss. It lives
  * in three slots rather than one object: a fresh request id per call would
  * otherwise allocate an entry every time.
  */

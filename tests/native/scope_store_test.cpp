@@ -442,3 +442,22 @@ TEST(ScopeStore, SizeRuleCountsTheJsonItDoesNotWriteYet) {
   EXPECT_EQ(JsonOf(store, edge).size() + 2 * (6 + 65536), mellea::kMaxScopeBytes);
   EXPECT_EQ(TryCreate(store, with_quotes(q + 1)), Status::kScopeTooLarge);
 }
+
+// Stored entries are copied by words up to 64 bytes and by memcpy beyond
+// (CopyEntries): every length on both sides of each edge reads back whole,
+// for a root child stored as its changes and for a built child.
+TEST(ScopeStore, StoresEveryEntryLengthWhole) {
+  FieldRegistry r;
+  ScopeStore store(r);
+  std::vector<uint8_t> parent_tlv;
+  Put(&parent_tlv, 2, 0, "m");
+  const uint64_t parent = MustCreate(store, parent_tlv);
+  for (size_t n = 1; n <= 90; ++n) {
+    std::string value;
+    for (size_t i = 0; i < n; ++i) value.push_back(static_cast<char>('a' + (i * 7 + n) % 26));
+    std::vector<uint8_t> tlv;
+    Put(&tlv, 0, 0, value);
+    EXPECT_EQ(JsonOf(store, MustCreate(store, tlv)), "{\"session_id\":\"" + value + "\"}") << n;
+    EXPECT_EQ(JsonOf(store, MustCreate(store, tlv, parent)), "{\"session_id\":\"" + value + "\",\"model_id\":\"m\"}") << n;
+  }
+}
