@@ -2,13 +2,13 @@
 
 export const ERR_UNKNOWN_FIELD = 'ERR_MELLEA_UNKNOWN_FIELD';
 export const ERR_INVALID_VALUE = 'ERR_MELLEA_INVALID_VALUE';
+// A function or entry point this host cannot provide (Cloudflare Workers: enterContext, mellea-context/pino, ...).
+export const ERR_UNSUPPORTED = 'ERR_MELLEA_UNSUPPORTED';
 export const ERR_INVALID_ARG_TYPE = 'ERR_INVALID_ARG_TYPE';
 export const ERR_UNKNOWN_OPTION = 'ERR_MELLEA_UNKNOWN_OPTION';
 export const ERR_INVALID_OPTION = 'ERR_MELLEA_INVALID_OPTION';
 export const ERR_FIELD_DEFINITION = 'ERR_MELLEA_FIELD_DEFINITION';
 export const ERR_CORE = 'ERR_MELLEA_CORE';
-// A function this host cannot provide (enterContext on Cloudflare Workers).
-export const ERR_UNSUPPORTED = 'ERR_MELLEA_UNSUPPORTED';
 
 /** A field name or value that the context cannot carry. */
 export class ContextFieldError extends TypeError {

@@ -1,10 +1,10 @@
 // The code blocks of a Markdown file, for tests/readme.test.mjs: each fenced
 // block with its language, line, section, skip marker, and the output its
 // `// prints: …` comments promise.
-const FENCE = /^```\s*([A-Za-z0-9_+-]*)\s*$/;
-const SKIP = /^<!--\s*readme-test:\s*skip\b(.*?)-->\s*$/;
 // A block that is a Cloudflare Worker, run in workerd (tests/readme.test.mjs).
 const WORKERD = /^<!--\s*readme-test:\s*workerd\s*-->\s*$/;
+const FENCE = /^```\s*([A-Za-z0-9_+-]*)\s*$/;
+const SKIP = /^<!--\s*readme-test:\s*skip\b(.*?)-->\s*$/;
 const PRINTS = /(?:\/\/|#)\s*prints:\s?(.*)$/;
 
 /**
