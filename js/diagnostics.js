@@ -308,4 +308,5 @@ function diagnosticsOption(value) {
 }
 
 setDiagnosticsHandler(diagnosticsOption);
-if (process.env.MELLEA_DIAGNOSTICS === '1') turnOn(undefined);
+// globalThis: Cloudflare Workers with a compatibility date before 2024-09-23 have no `process`.
+if (globalThis.process?.env?.MELLEA_DIAGNOSTICS === '1') turnOn(undefined);

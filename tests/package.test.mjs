@@ -38,14 +38,16 @@ after(() => rmSync(work, { recursive: true, force: true }));
 
 describe('npm pack tarball', () => {
   it('carries the compiled core and no sources or build inputs', () => {
-    for (const needed of ['dist/wasm/mellea_core.cjs', 'dist/wasm/mellea_core_wasm.cjs', 'dist/browser/mellea_core.wasm', 'dist/cjs/index.js', 'dist/esm/index.mjs', 'dist/types/index.d.cts', 'dist/types/index.d.mts', 'LICENSE']) {
+    for (const needed of ['dist/wasm/mellea_core.cjs', 'dist/wasm/mellea_core_wasm.cjs', 'dist/browser/mellea_core.wasm', 'dist/cjs/index.js', 'dist/esm/index.mjs', 'dist/types/index.d.cts', 'dist/types/index.d.mts', 'dist/workerd/index.js', 'dist/workerd/console.js', 'dist/workerd/http.js', 'LICENSE']) {
       assert.ok(files.includes(needed), `${needed} missing from the tarball`);
     }
     assert.ok(!files.some((f) => f.startsWith('src/') || f.startsWith('tests/') || f.startsWith('build')), files.join('\n'));
     // The hand-written types/ import './x.js' names that do not exist there: only dist/types ships.
     assert.ok(!files.some((f) => f.startsWith('types/')), files.join('\n'));
-    // One wasm build: no second binary of an earlier layout.
+    // One wasm build: no second binary of an earlier layout (the Workers build imports the browsers' file).
     assert.deepEqual(files.filter((f) => f.endsWith('.wasm')), ['dist/browser/mellea_core.wasm']);
+    // The Workers glue is inside dist/workerd's bundle; its build input does not ship.
+    assert.ok(!files.includes('dist/wasm/mellea_core_noeval.cjs'), files.join('\n'));
   });
 
   it('works through require and import in an empty project, as one store', () => {

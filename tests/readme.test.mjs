@@ -11,7 +11,11 @@
 // ```ts blocks must also type-check (tsc --strict, module nodenext).
 // ```sh blocks are not run (they set up machines); the scripts and files
 // they name must exist. A block is skipped only with a reason:
-// `<!-- readme-test: skip (reason) -->` on the line before it.
+// `<!-- readme-test: skip (reason) -->` on the line before it. A block
+// marked `<!-- readme-test: workerd -->` is a Cloudflare Worker: bundled as
+// wrangler bundles it and served by workerd (tests/helpers/workerd.mjs),
+// it gets one GET / with `baggage: mellea.session_id=s-1`; its `// prints:`
+// lines are matched against workerd's output followed by the response body.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -21,6 +25,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { codeBlocks, expectedOutput, firstUnmet } from './helpers/readme-blocks.mjs';
 import { redisSkipReason, startRedis } from './helpers/redis.mjs';
+import { hostSkipReason } from './helpers/hosts.mjs';
+import { bundleWorker, startWorkerd, writeWorkerdConfig } from './helpers/workerd.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const README = readFileSync(join(root, 'README.md'), 'utf8');
@@ -106,6 +112,13 @@ test('README harness: a wrong promise, a missing reason and a skip are each caug
   assert.equal(first.section, 'A');
 });
 
+test('README harness: a workerd marker makes a block a Worker', () => {
+  const [worker, plain] = codeBlocks(['<!-- readme-test: workerd -->', '```js', 'export default {};', '```', '```js', 'x', '```'].join('\n'));
+  assert.equal(worker.host, 'workerd');
+  assert.equal(worker.skip, undefined);
+  assert.equal(plain.host, 'node');
+});
+
 let project;
 // Blocks that use BullMQ get a real Redis (started once, on a free port),
 // named to them as REDIS_PORT, as a deployment names its Redis.
@@ -138,6 +151,30 @@ for (const block of blocks) {
     continue;
   }
   if (!RUNNABLE.has(block.lang)) continue;
+  if (block.host === 'workerd') {
+    test(`${name}, in workerd`, { timeout: TIMEOUT_MS + 5000, skip: hostSkipReason('workerd') }, async () => {
+      project ??= makeProject();
+      const { code } = await sourceFor(block);
+      const entry = join(project, `worker-${block.line}.mjs`);
+      writeFileSync(entry, code);
+      const out = join(project, `worker-${block.line}`);
+      writeWorkerdConfig(out, await bundleWorker(entry, out));
+      const workerd = await startWorkerd(out);
+      let response;
+      let body;
+      try {
+        response = await fetch(`http://127.0.0.1:${workerd.port}/`, { headers: { baggage: 'mellea.session_id=s-1' }, signal: AbortSignal.timeout(TIMEOUT_MS) });
+        body = await response.text();
+      } finally {
+        await workerd.stop(); // its output is whole once it has exited
+      }
+      const output = `${workerd.output()}\n${body}`;
+      assert.equal(response.status, 200, `README.md line ${block.line} answered ${response.status}\n${output.slice(0, 3000)}`);
+      const unmet = firstUnmet(expectedOutput(block.code), output);
+      assert.equal(unmet, undefined, `README.md line ${block.line}: no output line matches the comment\n  // prints: ${unmet}\n--- output ---\n${output.slice(0, 3000)}`);
+    });
+    continue;
+  }
   const redisMissing = needsRedis(block) ? redisSkipReason() : undefined;
   test(name, { timeout: TIMEOUT_MS + 5000, skip: redisMissing }, async () => {
     project ??= makeProject();

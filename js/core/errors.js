@@ -2,6 +2,8 @@
 
 export const ERR_UNKNOWN_FIELD = 'ERR_MELLEA_UNKNOWN_FIELD';
 export const ERR_INVALID_VALUE = 'ERR_MELLEA_INVALID_VALUE';
+// A function or entry point this host cannot provide (Cloudflare Workers: enterContext, mellea-context/pino, ...).
+export const ERR_UNSUPPORTED = 'ERR_MELLEA_UNSUPPORTED';
 export const ERR_INVALID_ARG_TYPE = 'ERR_INVALID_ARG_TYPE';
 export const ERR_UNKNOWN_OPTION = 'ERR_MELLEA_UNKNOWN_OPTION';
 export const ERR_INVALID_OPTION = 'ERR_MELLEA_INVALID_OPTION';

@@ -1,10 +1,12 @@
-// Instantiates the core's one WebAssembly module, for Node and browsers
-// alike: the Emscripten glue (dist/wasm/mellea_core.cjs) is given the wasm
-// bytes through its instantiateWasm hook, so it never fetches or reads a
-// file (which is what lets bundlers take the package without flags).
-// Synchronous when `sync` (Node: the API works right after require()),
-// asynchronous otherwise (browsers compile large modules off the main thread
-// only asynchronously).
+// Instantiates the core's one WebAssembly module, for Node, browsers and
+// Cloudflare Workers alike: the Emscripten glue (dist/wasm/mellea_core.cjs)
+// is given the wasm through its instantiateWasm hook, so it never fetches
+// or reads a file (which is what lets bundlers take the package without
+// flags). Synchronous when `sync` (Node: the API works right after
+// require(); Workers: from the WebAssembly.Module the runtime compiled when
+// it loaded the Worker, since Workers refuse to compile bytes at run time),
+// asynchronous otherwise (browsers compile large modules off the main
+// thread only asynchronously).
 
 /** The wasm bytes from their base64 text (dist/wasm/mellea_core_wasm.cjs). */
 export function decodeBase64(text) {
@@ -15,16 +17,17 @@ export function decodeBase64(text) {
   return bytes;
 }
 
-/** Module options for createMelleaCore: compile `bytes` ourselves. */
-function options(bytes, sync) {
+/** Module options for createMelleaCore: `wasm` is the bytes (compiled here) or an already compiled WebAssembly.Module. */
+function options(wasm, sync) {
   return {
     instantiateWasm(imports, receiveInstance) {
       if (sync) {
-        const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), imports);
+        const compiled = wasm instanceof WebAssembly.Module ? wasm : new WebAssembly.Module(wasm);
+        const instance = new WebAssembly.Instance(compiled, imports);
         receiveInstance(instance);
         return instance.exports;
       }
-      WebAssembly.instantiate(bytes, imports).then((result) => receiveInstance(result.instance));
+      WebAssembly.instantiate(wasm, imports).then((result) => receiveInstance(result.instance));
       return {};
     },
     // The core never prints; should it, a library must not write to the host's console.
@@ -33,9 +36,9 @@ function options(bytes, sync) {
   };
 }
 
-/** The instantiated module, ready to call (Node). */
-export function instantiateSync(createMelleaCore, base64) {
-  const module = options(decodeBase64(base64), true);
+/** The instantiated module, ready to call, from the bytes (Node) or a compiled WebAssembly.Module (Workers). */
+export function instantiateSync(createMelleaCore, wasm) {
+  const module = options(wasm, true);
   createMelleaCore(module);
   if (typeof module._mellea_scope_create !== 'function') {
     throw new Error('mellea-context: the WebAssembly core did not initialize synchronously');

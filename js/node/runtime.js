@@ -8,14 +8,14 @@
 // and base64 bytes), so esbuild and webpack bundle a service without flags.
 import { Boundary } from '../core/boundary.js';
 import { createContextApi } from '../core/api.js';
-import { instantiateSync } from '../core/instantiate.js';
+import { decodeBase64, instantiateSync } from '../core/instantiate.js';
 import { createCarrier } from './carrier.js';
 
 // From dist/cjs/node/runtime.js; this file only runs compiled to CommonJS.
 const createMelleaCore = require('../../wasm/mellea_core.cjs');
 const wasmBase64 = require('../../wasm/mellea_core_wasm.cjs');
 
-const wasmModule = instantiateSync(createMelleaCore, wasmBase64);
+const wasmModule = instantiateSync(createMelleaCore, decodeBase64(wasmBase64));
 
 export const carrier = createCarrier();
 export const { api, internals } = createContextApi(carrier, new Boundary(wasmModule));

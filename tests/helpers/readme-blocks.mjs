@@ -1,6 +1,8 @@
 // The code blocks of a Markdown file, for tests/readme.test.mjs: each fenced
 // block with its language, line, section, skip marker, and the output its
 // `// prints: …` comments promise.
+// A block that is a Cloudflare Worker, run in workerd (tests/readme.test.mjs).
+const WORKERD = /^<!--\s*readme-test:\s*workerd\s*-->\s*$/;
 const FENCE = /^```\s*([A-Za-z0-9_+-]*)\s*$/;
 const SKIP = /^<!--\s*readme-test:\s*skip\b(.*?)-->\s*$/;
 // `// prints: …`, or `// prints on Node 20-22: …` / `// prints on Node 24+:
@@ -10,7 +12,8 @@ const THIS_NODE = Number(process.versions.node.split('.')[0]);
 
 /**
  * Blocks of `markdown`: { lang, line (1-based, of the opening fence),
- * section (nearest heading), code, skip: undefined | { reason } | { error } }.
+ * section (nearest heading), code, skip: undefined | { reason } | { error },
+ * host: 'node' | 'workerd' }.
  */
 export function codeBlocks(markdown) {
   const lines = markdown.split('\n');
@@ -35,7 +38,8 @@ export function codeBlocks(markdown) {
       const reason = /^\s*\((.*)\)\s*$/.exec(marker[1]);
       skip = reason && reason[1].trim() !== '' ? { reason: reason[1].trim() } : { error: `skip marker without a reason: ${lines[prev].trim()}` };
     }
-    blocks.push({ lang: open[1].toLowerCase(), line: start + 1, section, code: body.join('\n'), skip });
+    const host = prev >= 0 && WORKERD.test(lines[prev].trim()) ? 'workerd' : 'node';
+    blocks.push({ lang: open[1].toLowerCase(), line: start + 1, section, code: body.join('\n'), skip, host });
   }
   return blocks;
 }
