@@ -201,6 +201,14 @@ export class Boundary {
     // anything is read or written.
     this.scopeCreateExport = plainExport(module, '_mellea_scope_create', -1, 0, 0);
     this.scopeJsonExport = plainExport(module, '_mellea_scope_json', -1);
+    // The per-line and per-request calls too (src/wasm_bindings.cpp says
+    // why): an empty text, an empty header, and handle -1 (refused).
+    this.escapeJsonExport = plainExport(module, '_mellea_escape_json', 0);
+    this.textValueExport = plainExport(module, '_mellea_text_value', 0, 0);
+    this.baggageExtractExport = plainExport(module, '_mellea_baggage_extract', 0);
+    this.baggageInjectExport = plainExport(module, '_mellea_baggage_inject', -1, 0);
+    this.formatRecordExport = plainExport(module, '_mellea_format_record', -1, 0);
+    this.scopeFragmentExport = plainExport(module, '_mellea_scope_fragment', -1, 0);
     /** (key) => true when a caller key names a context field (set by the API: redaction applies to those). */
     this.isFieldName = () => true;
   }
@@ -450,7 +458,7 @@ export class Boundary {
     writeU32(heap, base + 20, redaction.length);
     heap.set(redaction, at);
     at += redaction.length;
-    const result = this.m.formatRecord(handle, at - base);
+    const result = this.formatRecordExport(handle, at - base);
     return result < 0 ? result : this.output(result);
   }
 
@@ -460,7 +468,7 @@ export class Boundary {
    * the record's input area is never copied into wasm whole.
    */
   escapeInChunks(text) {
-    return this.inChunks(text, (written) => this.m.escapeJson(written));
+    return this.inChunks(text, (written) => this.escapeJsonExport(written));
   }
 
   /**
@@ -488,10 +496,10 @@ export class Boundary {
    */
   textValue(text) {
     if (text.length <= ESCAPE_CHUNK_CHARS) {
-      const length = this.m.textValue(this.put(this.input, text), 0);
+      const length = this.textValueExport(this.put(this.input, text), 0);
       return this.output(length);
     }
-    const inside = this.inChunks(truncateToBytes(text, MAX_LOGGED_TEXT_BYTES), (written) => this.m.textValue(written, 1));
+    const inside = this.inChunks(truncateToBytes(text, MAX_LOGGED_TEXT_BYTES), (written) => this.textValueExport(written, 1));
     return `"${inside}"`;
   }
 
@@ -559,7 +567,7 @@ export class Boundary {
   scopeFragment(handle, redaction) {
     if (redaction.length > this.inputCapacity) return -Status.MALFORMED;
     this.heap.set(redaction, this.input);
-    const result = this.m.scopeFragment(handle, redaction.length);
+    const result = this.scopeFragmentExport(handle, redaction.length);
     if (result < 0) return result;
     return this.output(result);
   }
@@ -581,7 +589,7 @@ export class Boundary {
    * array by field index (undefined = absent). Never throws on bad input.
    */
   baggageExtract(header, fields) {
-    const length = this.m.baggageExtract(this.put(this.input, this.fitHeader(header)));
+    const length = this.baggageExtractExport(this.put(this.input, this.fitHeader(header)));
     const values = [];
     if (length < 4) return values;
     const heap = this.heap;
@@ -615,7 +623,7 @@ export class Boundary {
    */
   baggageInject(handle, existing) {
     const existingLength = existing.length === 0 ? 0 : this.put(this.input, this.fitHeader(existing));
-    return this.m.baggageInject(handle, existingLength);
+    return this.baggageInjectExport(handle, existingLength);
   }
 
   /** The text of the last call's output of `length` bytes. */

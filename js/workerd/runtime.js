@@ -21,10 +21,10 @@ import { Boundary } from '../core/boundary.js';
 import { createContextApi } from '../core/api.js';
 import { ERR_UNSUPPORTED, argumentError } from '../core/errors.js';
 import { instantiateSync } from '../core/instantiate.js';
-// The glue linked with DYNAMIC_EXECUTION=0 (CMakeLists.txt): Workers refuse
-// `new Function`, which embind's default glue calls while it loads.
+// The one glue, linked with DYNAMIC_EXECUTION=0 (CMakeLists.txt): Workers
+// refuse `new Function`, which embind's default glue calls while it loads.
 // Built by scripts/build.mjs before this bundle (esbuild inlines it, as for browsers).
-import createMelleaCore from '../../dist/wasm/mellea_core_noeval.cjs';
+import createMelleaCore from '../../dist/wasm/mellea_core.cjs';
 import wasm from '../browser/mellea_core.wasm';
 
 const wasmModule = instantiateSync(createMelleaCore, wasm);
