@@ -43,11 +43,32 @@ function factoryIn(value) {
   return undefined;
 }
 
+const isObject = (value) => value !== null && typeof value === 'object';
+
+/**
+ * Node's CommonJS module cache. This file runs as CommonJS (dist/cjs), so it
+ * is `require.cache`, except that Node 22 gives a CommonJS module loaded
+ * through an ESM loader hook (Yarn PnP's, for `import 'mellea-context/http'`)
+ * a `require` without `.cache`: Module._cache, the same object, is asked
+ * then (seen with Node 22.23 and Yarn 4.18; Node 20, 24 and 26 have it).
+ * A host without one (or a bundle) has no loaded Fastify we can see.
+ */
+function moduleCache() {
+  if (typeof require !== 'function') return {};
+  if (isObject(require.cache)) return require.cache;
+  try {
+    // eslint-disable-next-line global-require
+    const cache = require('node:module')._cache;
+    if (isObject(cache)) return cache;
+  } catch {
+    // no node:module here
+  }
+  return {};
+}
+
 /** Loaded copies of Fastify's main module, one per copy (real path in the module cache). */
 function loadedCopies() {
-  // This file runs as CommonJS (dist/cjs): `require.cache` is Node's module
-  // cache; a host without one (or a bundle) has none loaded that we can see.
-  const cache = typeof require === 'function' && require.cache !== null && typeof require.cache === 'object' ? require.cache : {};
+  const cache = moduleCache();
   const copies = new Map();
   for (const [path, entry] of Object.entries(cache)) {
     if (!FASTIFY_MAIN.test(path)) continue;
