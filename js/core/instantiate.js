@@ -17,13 +17,12 @@ export function decodeBase64(text) {
   return bytes;
 }
 
-/** Module options for createMelleaCore: `wasm` is the bytes (compiled here) or an already compiled WebAssembly.Module. */
+/** Module options for createMelleaCore: `wasm` is a compiled WebAssembly.Module when `sync`, else the bytes. */
 function options(wasm, sync) {
   return {
     instantiateWasm(imports, receiveInstance) {
       if (sync) {
-        const compiled = wasm instanceof WebAssembly.Module ? wasm : new WebAssembly.Module(wasm);
-        const instance = new WebAssembly.Instance(compiled, imports);
+        const instance = new WebAssembly.Instance(wasm, imports);
         receiveInstance(instance);
         return instance.exports;
       }
@@ -36,9 +35,14 @@ function options(wasm, sync) {
   };
 }
 
-/** The instantiated module, ready to call, from the bytes (Node) or a compiled WebAssembly.Module (Workers). */
-export function instantiateSync(createMelleaCore, wasm) {
-  const module = options(wasm, true);
+/**
+ * The instantiated module, ready to call, from a compiled WebAssembly.Module
+ * (Node compiles its bytes first; Workers get the module compiled). Taking
+ * only a module keeps the compile out of the browser bundle, which never
+ * calls this.
+ */
+export function instantiateSync(createMelleaCore, compiled) {
+  const module = options(compiled, true);
   createMelleaCore(module);
   if (typeof module._mellea_scope_create !== 'function') {
     throw new Error('mellea-context: the WebAssembly core did not initialize synchronously');

@@ -15,7 +15,7 @@ import { createCarrier } from './carrier.js';
 const createMelleaCore = require('../../wasm/mellea_core.cjs');
 const wasmBase64 = require('../../wasm/mellea_core_wasm.cjs');
 
-const wasmModule = instantiateSync(createMelleaCore, decodeBase64(wasmBase64));
+const wasmModule = instantiateSync(createMelleaCore, new WebAssembly.Module(decodeBase64(wasmBase64)));
 
 export const carrier = createCarrier();
 export const { api, internals } = createContextApi(carrier, new Boundary(wasmModule));
