@@ -24,6 +24,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runtimeBin } from '../scripts/runtimes.mjs';
+import { hostSkipReason } from './helpers/hosts.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const fixtures = join(root, 'tests', 'fixtures', 'package-managers');
@@ -39,7 +40,6 @@ const OLDER = ['pino9@npm:pino@9.14.0', 'pino-http10@npm:pino-http@10.5.0', 'fas
 const ID = /^[0-9a-f]{32}$/;
 const pnpm = runtimeBin('pnpm');
 const yarn = runtimeBin('yarn');
-const notInstalled = (name) => `${name} is not installed (node scripts/runtimes.mjs install ${name}; setup.sh does it)`;
 
 let work;
 let tarball;
@@ -211,7 +211,7 @@ describe('npm (flat node_modules)', () => {
 // sees only its declared dependencies: the layout where a require('fastify')
 // from inside the package found nothing. hoist=false removes pnpm's hidden
 // hoisted folder (node_modules/.pnpm/node_modules) too.
-describe('pnpm workspace (isolated node_modules, strict: hoist=false)', { skip: pnpm === undefined ? notInstalled('pnpm') : undefined }, () => {
+describe('pnpm workspace (isolated node_modules, strict: hoist=false)', { skip: hostSkipReason('pnpm') }, () => {
   let app;
   before(async () => {
     const workspace = join(work, 'pnpm-workspace');
@@ -238,7 +238,7 @@ describe('pnpm workspace (isolated node_modules, strict: hoist=false)', { skip: 
   });
 });
 
-describe('Yarn PnP (no node_modules, no fallback)', { skip: yarn === undefined ? notInstalled('yarn') : undefined }, () => {
+describe('Yarn PnP (no node_modules, no fallback)', { skip: hostSkipReason('yarn') }, () => {
   let app;
   const cache = join(root, '.runtimes', 'yarn-cache');
   // Yarn's settings for these runs: PnP, strict, a cache kept between runs,

@@ -11,17 +11,13 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
- * Resolves with { status, signal, stdout, stderr, timedOut, ms }.
- * `nodeArgs` go before the script (e.g. '--expose-gc').
+ * Runs `bin args`; resolves with { status, signal, stdout, stderr, timedOut,
+ * ms }. A hang is killed after `timeoutMs`.
  */
-export function runModule(source, { timeoutMs = 60_000, env = {}, nodeArgs = [] } = {}) {
+export function runProcess(bin, args, { cwd = repoRoot, timeoutMs = 60_000, env = {} } = {}) {
   return new Promise((resolve) => {
     const started = performance.now();
-    const child = spawn(process.execPath, [...nodeArgs, '--input-type=module', '-e', source], {
-      cwd: repoRoot,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(bin, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
@@ -36,6 +32,14 @@ export function runModule(source, { timeoutMs = 60_000, env = {}, nodeArgs = [] 
       resolve({ status, signal, stdout, stderr, timedOut, ms: performance.now() - started });
     });
   });
+}
+
+/**
+ * Runs an ES module source in this Node; resolves as runProcess.
+ * `nodeArgs` go before the script (e.g. '--expose-gc').
+ */
+export function runModule(source, { timeoutMs = 60_000, env = {}, nodeArgs = [] } = {}) {
+  return runProcess(process.execPath, [...nodeArgs, '--input-type=module', '-e', source], { timeoutMs, env });
 }
 
 /** Asserts the child exited 0 in time; its stderr (assertion messages) becomes the failure text. */

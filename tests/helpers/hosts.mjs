@@ -2,16 +2,20 @@
 // into a fresh project as a user installs it, a host (Bun, Deno, workerd)
 // started on a script there, and the report the script prints.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from './child.mjs';
+import { repoRoot, runProcess } from './child.mjs';
 import { runtimeBin } from '../../scripts/runtimes.mjs';
 
 /** Why a host test cannot run here (its runtime is not installed), or undefined. */
 export function hostSkipReason(name) {
-  return runtimeBin(name) === undefined ? `${name} is not installed: node scripts/runtimes.mjs install ${name} (setup.sh runs it)` : undefined;
+  if (runtimeBin(name) !== undefined) return undefined;
+  // In CI (.ci/run sets it after setup.sh installed every runtime) a missing
+  // one is a broken setup: fail, never skip.
+  if (process.env.MELLEA_REQUIRE_RUNTIMES === '1') throw new Error(`${name} is not installed, and MELLEA_REQUIRE_RUNTIMES=1: node scripts/runtimes.mjs install ${name}`);
+  return `${name} is not installed: node scripts/runtimes.mjs install ${name} (setup.sh runs it)`;
 }
 
 /** The version of `name` in this checkout's node_modules, so the install below is served by npm's cache. */
@@ -34,27 +38,9 @@ export function installPacked(packages = []) {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/**
- * Runs `bin args` in `cwd`; resolves with { status, signal, stdout, stderr,
- * timedOut }. A hang is killed after `timeoutMs`.
- */
+/** Runs `bin args` in `cwd` (tests/helpers/child.mjs runProcess, 30 s before a hang is killed). */
 export function runHost(bin, args, { cwd, timeoutMs = 30_000, env = {} } = {}) {
-  return new Promise((resolve) => {
-    const child = spawn(bin, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let timedOut = false;
-    child.stdout.setEncoding('utf8').on('data', (chunk) => { stdout += chunk; });
-    child.stderr.setEncoding('utf8').on('data', (chunk) => { stderr += chunk; });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('close', (status, signal) => {
-      clearTimeout(timer);
-      resolve({ status, signal, stdout, stderr, timedOut });
-    });
-  });
+  return runProcess(bin, args, { cwd, timeoutMs, env });
 }
 
 export const REPORT_PREFIX = 'HOST-REPORT ';
