@@ -7,7 +7,7 @@
 // matrix (Node 22 writes through Buffer#utf8Write, the others through a loop).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { defineField, generateRequestId, getCurrentContext, getField, getRequestId, getSessionId, withContext } from 'mellea-context';
+import { configure, defineField, generateRequestId, getCurrentContext, getField, getRequestId, getSessionId, withContext } from 'mellea-context';
 import { internals, storedJson } from './helpers/internals.mjs';
 
 const inScope = (input) => withContext(input, () => ({ context: getCurrentContext(), json: storedJson(), scope: internals.current() }));
@@ -174,5 +174,25 @@ describe('with defined fields', () => {
       assert.deepEqual(inScope({ sessionId: 's' }).context, { session_id: 's', model_id: 'm', tenant_tier: 3 });
       assert.deepEqual(inScope({ fresh_flag: true, requestId: 'r' }).context, { request_id: 'r', model_id: 'm', tenant_tier: 3, fresh_flag: true });
     });
+  });
+});
+
+describe('a value that does not fit the input area', () => {
+  it('is too long in UTF-8 bytes, on either path, when it is over the limit', () => {
+    configure({ maxValueBytes: 65536 });
+    try {
+      // 60,000 characters pass the UTF-16 length check; as UTF-8 they do not fit.
+      for (const input of [{ sessionId: '€'.repeat(60000) }, { sessionId: '€'.repeat(60000), modelId: 'm' }]) {
+        assert.deepEqual(refusalOf(input), {
+          name: 'ContextFieldError',
+          code: 'ERR_MELLEA_INVALID_VALUE',
+          message: 'Invalid value for session_id: must be at most 65536 UTF-8 bytes, got 180000',
+        });
+      }
+      // Values each within the limit that together do not fit: the scope is too large.
+      assert.match(refusalOf({ sessionId: 'a'.repeat(60000), modelId: 'b'.repeat(60000), requestId: 'c'.repeat(60000) }).message, /makes the scope larger than the store takes/);
+    } finally {
+      configure({ maxValueBytes: 256 });
+    }
   });
 });

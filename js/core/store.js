@@ -91,6 +91,18 @@ export function createStore(boundary, registry, unknownFields) {
   }
 
   /**
+   * The error for a change that did not fit the input area: a string over
+   * the limit in UTF-8 bytes (a long non-ASCII text can pass the UTF-16
+   * length check and still not fit) is too long, as the core would say;
+   * anything else makes the scope too large.
+   */
+  function overflow(field, value, names) {
+    const limit = registry.maxValueBytes;
+    if (typeof value === 'string' && utf8Length(value) > limit) return invalidFromStatus(field, Status.TOO_LONG, value, limit);
+    return refusal(Status.SCOPE_TOO_LARGE, field, value, names);
+  }
+
+  /**
    * The child of `parent` with the fields `names`/`values` (read once from
    * the caller's object) applied. Unknown names are reported first and all
    * together (as mellea does), then the first value refused for its
@@ -137,7 +149,7 @@ export function createStore(boundary, registry, unknownFields) {
     }
     if (unknown !== undefined) throw unknownFields(unknown);
     if (refused !== undefined) throw refused;
-    if (overflowAt >= 0) throw refusal(Status.SCOPE_TOO_LARGE, registry.lookup(names[overflowAt]), values[overflowAt], names);
+    if (overflowAt >= 0) throw overflow(registry.lookup(names[overflowAt]), values[overflowAt], names);
     const handle = boundary.createScope(parent.handle, offset, 0);
     if (handle < 0) {
       if (handle === -Status.STALE_HANDLE && parent !== ROOT && !retried) {
@@ -189,7 +201,7 @@ export function createStore(boundary, registry, unknownFields) {
       const error = typeError(field, value, registry.maxValueBytes);
       if (error !== undefined) throw error;
       length = issued && index === REQUEST_ID_INDEX ? boundary.putIssuedId(0, index) : boundary.putChange(0, index, field.typeCode, payloadOf(value));
-      if (length < 0) throw refusal(Status.SCOPE_TOO_LARGE, field, value, [field.name]);
+      if (length < 0) throw overflow(field, value, [field.name]);
     }
     let handle = boundary.createScope(parent.handle, length, 0);
     if (handle === -Status.STALE_HANDLE && parent !== ROOT) {
