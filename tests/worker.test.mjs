@@ -113,6 +113,17 @@ describe('inbound context is validated on arrival', () => {
     assert.deepEqual(handler('plain'), { data: 'plain', context: {} });
   });
 
+  it("a task's handler runs once: its own error is not taken for a refused context", () => {
+    let calls = 0;
+    const failing = withTaskContext(() => {
+      calls++;
+      throw new TypeError('handler failed');
+    });
+    assert.throws(() => failing({ __melleaContext: 1, context: { session_id: 'ok' }, data: 1 }), { message: 'handler failed' });
+    assert.throws(() => failing({ __melleaContext: 1, context: { session_id: 'x\u0000' }, data: 1 }), { message: 'handler failed' });
+    assert.equal(calls, 2);
+  });
+
   it('in a real Piscina worker too', async () => {
     const pool = new Piscina({ filename: TASK, maxThreads: 1 });
     try {
