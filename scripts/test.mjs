@@ -112,10 +112,13 @@ if (missing.length > 0) {
     console.error('test: CI=true: every Node of the matrix must run; scripts/setup.sh installs them (node scripts/runtimes.mjs install)');
     process.exit(1);
   }
-  console.error(`test: running on ${nodes.filter((n) => n.bin).map((n) => n.label).join(', ') || 'no Node'} only`);
 }
 const present = nodes.filter((node) => node.bin !== undefined);
-if (present.length === 0) process.exit(1);
+if (present.length === 0) {
+  console.error('test: none of the Nodes asked for is here; nothing run');
+  process.exit(1);
+}
+if (missing.length > 0) console.error(`test: running on ${present.map((n) => n.label).join(', ')} only`);
 
 // The wasm too when Emscripten is here (CI always has it); else the JS over
 // the wasm already in dist/, said out loud.
