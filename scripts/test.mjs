@@ -40,10 +40,11 @@ const inCi = process.env.CI === 'true' || process.env.CI === '1';
 // Files run by the primary Node only: the code they test runs in another
 // host (Bun, Deno, workerd), which the Node driving it does not change.
 const PRIMARY_ONLY_FILE = /^host-.*\.test\.mjs$/;
-// Test files at once: Node 20 and 22 default to availableParallelism() - 1,
-// one file at a time on these 2-core machines. Most files wait on child
-// processes, servers and Chromium, so two at a time took the suite from
-// 201 s to ~123 s of wall time (Node 24, this machine, shared and loaded).
+// Test files at once: Node's default is availableParallelism() - 1, one file
+// at a time on these 2-core machines. Most files wait on child processes,
+// servers and Chromium, so two at a time take about half the wall time:
+// Node 24's run, quiet machine, 91 s one file at a time, 51 s two at a time
+// (MELLEA_NODE_REPEAT=1 node --test --test-concurrency=N tests/*.test.mjs).
 const CONCURRENCY = 2;
 
 function run(cmd, cmdArgs) {
