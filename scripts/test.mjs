@@ -40,10 +40,11 @@ const inCi = process.env.CI === 'true' || process.env.CI === '1';
 // Files run by the primary Node only: the code they test runs in another
 // host (Bun, Deno, workerd), which the Node driving it does not change.
 const PRIMARY_ONLY_FILE = /^host-.*\.test\.mjs$/;
-// Test files at once: Node 20 and 22 default to availableParallelism() - 1,
-// one file at a time on these 2-core machines. Most files wait on child
-// processes, servers and Chromium, so two at a time took the suite from
-// 201 s to ~123 s of wall time (Node 24, this machine, shared and loaded).
+// Test files at once: Node's default is availableParallelism() - 1, one file
+// at a time on these 2-core machines. Most files wait on child processes,
+// servers and Chromium, so two at a time take about half the wall time:
+// Node 24's run, quiet machine, 91 s one file at a time, 51 s two at a time
+// (MELLEA_NODE_REPEAT=1 node --test --test-concurrency=N tests/*.test.mjs).
 const CONCURRENCY = 2;
 
 function run(cmd, cmdArgs) {
@@ -112,10 +113,13 @@ if (missing.length > 0) {
     console.error('test: CI=true: every Node of the matrix must run; scripts/setup.sh installs them (node scripts/runtimes.mjs install)');
     process.exit(1);
   }
-  console.error(`test: running on ${nodes.filter((n) => n.bin).map((n) => n.label).join(', ') || 'no Node'} only`);
 }
 const present = nodes.filter((node) => node.bin !== undefined);
-if (present.length === 0) process.exit(1);
+if (present.length === 0) {
+  console.error('test: none of the Nodes asked for is here; nothing run');
+  process.exit(1);
+}
+if (missing.length > 0) console.error(`test: running on ${present.map((n) => n.label).join(', ')} only`);
 
 // The wasm too when Emscripten is here (CI always has it); else the JS over
 // the wasm already in dist/, said out loud.
