@@ -192,27 +192,30 @@ export function createStore(boundary, registry, unknownFields) {
    * error if JS or the core refuses it.
    */
   function childWithValue(parent, field, value, issued = false) {
-    const index = field.index;
-    let length;
-    if (value === undefined || value === null) {
-      value = undefined;
-      length = boundary.putChange(0, index, CHANGE_UNSET, '');
-    } else {
+    if (value === null) value = undefined;
+    if (value !== undefined) {
       const error = typeError(field, value, registry.maxValueBytes);
       if (error !== undefined) throw error;
-      length = issued && index === REQUEST_ID_INDEX ? boundary.putIssuedId(0, index) : boundary.putChange(0, index, field.typeCode, payloadOf(value));
-      if (length < 0) throw overflow(field, value, [field.name]);
     }
+    issued = issued && field.index === REQUEST_ID_INDEX;
+    const length = putOne(field, value, issued);
+    if (length < 0) throw overflow(field, value, [field.name]);
     let handle = boundary.createScope(parent.handle, length, 0);
     if (handle === -Status.STALE_HANDLE && parent !== ROOT) {
       restore(parent); // overwrote the input area: the one change again, no checks to repeat
-      length = value === undefined ? boundary.putChange(0, index, CHANGE_UNSET, '') : issued && index === REQUEST_ID_INDEX ? boundary.putIssuedId(0, index) : boundary.putChange(0, index, field.typeCode, payloadOf(value));
-      handle = boundary.createScope(parent.handle, length, 0);
+      handle = boundary.createScope(parent.handle, putOne(field, value, issued), 0);
     }
     if (handle < 0) throw refusal(-handle, field, value, [field.name]);
     const values = copyValues(parent.values);
-    values[index] = value === 0 ? 0 : value; // -0 is stored as 0
+    values[field.index] = value === 0 ? 0 : value; // -0 is stored as 0
     return new Scope(values, limitFor(parent), handle);
+  }
+
+  /** Writes childWithValue's one change at the start of the input area; returns its length or -1. */
+  function putOne(field, value, issued) {
+    if (value === undefined) return boundary.putChange(0, field.index, CHANGE_UNSET, '');
+    if (issued) return boundary.putIssuedId(0, field.index);
+    return boundary.putChange(0, field.index, field.typeCode, payloadOf(value));
   }
 
   /** `parent` with field `index` set to `value` (an inbound request id that passed REQUEST_ID_PATTERN, ...); not remembered. */
