@@ -14,8 +14,8 @@
 // A bench prints its ratios against baselines of its own run; the matrix
 // table only gathers them (the raw output of every run goes to a log file,
 // whose path is printed). The browser bench measures the payload and
-// Chromium, which no Node changes: the matrix runs it once, on the first
-// Node, and says so.
+// Chromium, which no Node changes, and the hosts bench runs every host
+// itself: the matrix runs each once, on the first Node, and says so.
 import { spawn, spawnSync } from 'node:child_process';
 import { appendFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -78,8 +78,9 @@ const missing = nodes.filter((node) => node.bin === undefined);
 for (const node of missing) console.error(`bench: ${missingMessage(node)}; not in the table`);
 const present = nodes.filter((node) => node.bin !== undefined);
 if (present.length === 0) process.exit(1);
-// Not per Node: what the browser bench measures runs in Chromium.
-const ONCE = new Set(['browser.bench.mjs']);
+// Not per Node: what the browser bench measures runs in Chromium, and the
+// hosts bench runs every host of its own (each Node of the matrix included).
+const ONCE = new Set(['browser.bench.mjs', 'hosts.bench.mjs']);
 
 function runOnce(bin, file) {
   return new Promise((resolve) => {
@@ -108,7 +109,7 @@ for (const file of files) {
   results[file] = {};
   bounds[file] = {};
   const nodesHere = ONCE.has(file) ? present.slice(0, 1) : present;
-  if (ONCE.has(file)) console.log(`bench: ${file} runs once, on ${present[0].label}: it measures the payload and Chromium, which no Node changes`);
+  if (ONCE.has(file)) console.log(`bench: ${file} runs once, on ${present[0].label}: ${file === 'hosts.bench.mjs' ? 'it runs every host itself' : 'it measures the payload and Chromium, which no Node changes'}`);
   const runs = ONCE.has(file) ? 1 : options.runs;
   for (let run = 1; run <= runs; run++) {
     for (const node of nodesHere) {
