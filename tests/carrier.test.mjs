@@ -1,5 +1,5 @@
-// The Node carrier's getStore() (js/node/carrier.js) is Node's own read with
-// the key fixed: it must answer exactly as AsyncLocalStorage.prototype.getStore
+// The Node carrier's getStore() and run() (js/node/carrier.js) are Node's own
+// with the key fixed: they must behave exactly as AsyncLocalStorage.prototype's
 // wherever a store can be, and the carrier must fall back to Node's when this
 // Node keeps stores some other way.
 import assert from 'node:assert/strict';
@@ -24,7 +24,40 @@ describe('the carrier reads its store as Node does', () => {
     const fixedKey = NODE_MAJOR <= 22 && !asyncContextFrame();
     assert.equal(keepsStoresInResources(), fixedKey);
     assert.equal(Object.hasOwn(internals.carrier, 'getStore'), fixedKey);
+    assert.equal(Object.hasOwn(internals.carrier, 'run'), fixedKey);
     assert.equal(typeof new AsyncLocalStorage().kResourceStore === 'symbol', !asyncContextFrame());
+  });
+
+  it('runs as Node run() does: this, arguments, nesting, a throw, the store already current', () => {
+    const { carrier } = internals;
+    const nodeRun = AsyncLocalStorage.prototype.run;
+    const outcome = (run) => {
+      const a = { a: 1 };
+      const b = { b: 2 };
+      const seen = [];
+      const read = () => nodeGetStore.call(carrier);
+      seen.push(run.call(carrier, a, function (x, y) {
+        return [this, x, y, read()];
+      }, 1, 2));
+      try {
+        run.call(carrier, a, () => {
+          throw new Error('boom');
+        });
+      } catch (error) {
+        seen.push(error.message, read());
+      }
+      seen.push(run.call(carrier, a, () => [read(), run.call(carrier, b, read), read()]));
+      // The store already current: no frame of its own, so an enterWith
+      // inside outlives the inner run until the outer one ends.
+      seen.push(run.call(carrier, a, () => [run.call(carrier, a, function (x) {
+        carrier.enterWith(b);
+        return [this, x, read()];
+      }, 3), read()]), read());
+      return seen;
+    };
+    const ours = outcome(carrier.run);
+    assert.deepEqual(ours, outcome(nodeRun));
+    assert.deepEqual(ours, [[null, 1, 2, { a: 1 }], 'boom', undefined, [{ a: 1 }, { b: 2 }, { a: 1 }], [[null, 3, { b: 2 }], { b: 2 }], undefined]);
   });
 
   // With this Node's other storage, in a child: Node 22's AsyncContextFrame
@@ -130,6 +163,7 @@ describe('the carrier reads its store as Node does', () => {
     assert.equal(keepsStoresInResources(ElsewhereStorage), false);
     const carrier = createCarrier(ElsewhereStorage);
     assert.equal(Object.hasOwn(carrier, 'getStore'), false);
+    assert.equal(Object.hasOwn(carrier, 'run'), false);
     assert.equal(carrier.run('x', () => carrier.getStore()), 'x');
     // And one with no kResourceStore at all.
     class NoKeyStorage extends ElsewhereStorage {

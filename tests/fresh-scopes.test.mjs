@@ -1,6 +1,7 @@
 // Scopes from values never seen before: the one-field path (withContext('s'),
 // withContext({ sessionId }), an inbound id) writes one change with no arrays
-// (js/core/store.js childWithValue), and the several-field path one pass over
+// (js/core/store.js childWithValue; an ASCII string by one loop, childWithString,
+// which hands anything else and any refusal to childWithValue), and the several-field path one pass over
 // the input (childOf). Both must store exactly what the other would, refuse
 // exactly what the other would, survive a parent the store evicted, and never
 // let a getter's own scope into the caller's bytes. Runs on every Node of the
@@ -189,6 +190,11 @@ describe('a value that does not fit the input area', () => {
           message: 'Invalid value for session_id: must be at most 65536 UTF-8 bytes, got 180000',
         });
       }
+      // ASCII as long as the limit is stored by the one-loop path; one more is refused before a byte is copied.
+      assert.equal(withContext('a'.repeat(65536), getSessionId), 'a'.repeat(65536));
+      assert.equal(withContext({ sessionId: 'b'.repeat(65536) }, getSessionId), 'b'.repeat(65536));
+      assert.equal(refusalOf({ sessionId: 'c'.repeat(65537) }).message, 'Invalid value for session_id: must be at most 65536 UTF-8 bytes, got 65537');
+      assert.deepEqual(refusalOf('€'.repeat(60000)), refusalOf({ sessionId: '€'.repeat(60000) }));
       // Values each within the limit that together do not fit: the scope is too large.
       assert.match(refusalOf({ sessionId: 'a'.repeat(60000), modelId: 'b'.repeat(60000), requestId: 'c'.repeat(60000) }).message, /makes the scope larger than the store takes/);
     } finally {

@@ -22,7 +22,7 @@ export function createContextApi(carrier, boundary) {
   const fields = registry.fields;
   const store = createStore(boundary, registry, unknownFields);
   boundary.isFieldName = (key) => registry.lookup(key)?.name === key;
-  const { childOf, childWith, childWithValue, childWithFreshRequestId, withHandle, jsonOf, isEmpty } = store;
+  const { childOf, childWith, childWithString, childWithValue, childWithFreshRequestId, withHandle, jsonOf, isEmpty } = store;
   const SESSION_FIELD = fields[0];
 
   function current() {
@@ -78,6 +78,21 @@ export function createContextApi(carrier, boundary) {
   }
 
   /**
+   * The one own enumerable string key of `input`, or undefined when it has
+   * none, several, or an inherited enumerable one (fieldNames() and the
+   * general path sort those out). By for-in, which allocates nothing where
+   * Object.keys makes an array. A Proxy's traps may throw: callers catch.
+   */
+  function onlyKey(input) {
+    let only;
+    for (const key in input) {
+      if (only !== undefined) return undefined;
+      only = key;
+    }
+    return only !== undefined && hasOwn.call(input, only) ? only : undefined;
+  }
+
+  /**
    * The scope `withContext(input)` / `enterContext(input)` enters under
    * `parent`. `memoAsked`: withContext has just asked the memo and missed.
    */
@@ -111,36 +126,46 @@ export function createContextApi(carrier, boundary) {
    * out an input that may come again).
    */
   function resolveNew(parent, input, where) {
+    let name;
+    try {
+      name = onlyKey(input);
+    } catch (error) {
+      throw notPlain(where, input, `an object whose keys cannot be read (${error?.message ?? error})`);
+    }
+    if (name !== undefined) return resolveOne(parent, name, input[name]);
     const names = fieldNames(input, where);
     const n = names.length;
     if (n === 0) return parent === ROOT && carrier.getStore() === undefined ? ROOT : twinOf(parent);
-    // One field is the usual new scope: its value is kept as itself, with no
-    // arrays (measured with bench/core.bench.mjs's fresh-session case: the
-    // values array, the loop over it and childOf's were ~0.25x of
-    // OpenTelemetry's whole context.with); the memo takes either form.
-    let values;
+    const values = new Array(n);
+    for (let i = 0; i < n; i++) values[i] = input[names[i]];
     let issuedAt = -1;
-    if (n === 1) {
-      values = input[names[0]];
-      if (boundary.isLastIssued(values)) issuedAt = 0;
-    } else {
-      values = new Array(n);
-      for (let i = 0; i < n; i++) values[i] = input[names[i]];
-      for (let i = 0; i < n && issuedAt < 0; i++) if (boundary.isLastIssued(values[i])) issuedAt = i;
-    }
+    for (let i = 0; i < n && issuedAt < 0; i++) if (boundary.isLastIssued(values[i])) issuedAt = i;
     if (issuedAt < 0) {
       const remembered = recallMiss(parent, names, values);
       if (remembered !== undefined) return remembered;
     }
-    let scope;
-    if (n === 1) {
-      const field = registry.lookup(names[0]);
-      if (field === undefined) throw unknownFields(names);
-      scope = childWithValue(parent, field, values, issuedAt === 0);
-    } else {
-      scope = childOf(parent, names, values, issuedAt);
-    }
+    const scope = childOf(parent, names, values, issuedAt);
     if (issuedAt < 0) noteMiss(parent, names, values, scope);
+    return scope;
+  }
+
+  /**
+   * The scope of an input of one field, `name: value`: the usual new scope
+   * (`{ sessionId }`, an inbound id), made with no arrays at all. Measured
+   * with bench/core.bench.mjs's fresh-session case: Object.keys, the values
+   * array and the general path's loops were ~0.25x of OpenTelemetry's whole
+   * context.with.
+   */
+  function resolveOne(parent, name, value) {
+    const issued = boundary.isLastIssued(value);
+    if (!issued) {
+      const remembered = recallMiss(parent, name, value);
+      if (remembered !== undefined) return remembered;
+    }
+    const field = registry.lookup(name);
+    if (field === undefined) throw unknownFields([name]);
+    const scope = typeof value === 'string' && !issued ? childWithString(parent, field, value) : childWithValue(parent, field, value, issued);
+    if (!issued) noteMiss(parent, name, value, scope);
     return scope;
   }
 
@@ -165,7 +190,7 @@ export function createContextApi(carrier, boundary) {
   function resolveSession(parent, sessionId, memoAsked = false) {
     const known = memoAsked ? undefined : recallSession(parent, sessionId);
     if (known !== undefined) return known;
-    const scope = childWithValue(parent, SESSION_FIELD, sessionId);
+    const scope = childWithString(parent, SESSION_FIELD, sessionId);
     noteSessionMiss(parent, sessionId, scope);
     return scope;
   }

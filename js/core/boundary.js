@@ -123,6 +123,42 @@ export function fitExtra(extra, budget, splices, isFieldName) {
   return JSON.stringify(kept);
 }
 
+/**
+ * `text` as UTF-8 at `at` of `heap` (room for 3 bytes per UTF-16 unit);
+ * returns the bytes written. A lone surrogate becomes U+FFFD.
+ */
+function putUtf8(heap, at, text) {
+  const length = text.length;
+  let w = at;
+  for (let i = 0; i < length; i++) {
+    let c = text.charCodeAt(i);
+    if (c < 0x80) {
+      heap[w++] = c;
+    } else if (c < 0x800) {
+      heap[w++] = 0xc0 | (c >> 6);
+      heap[w++] = 0x80 | (c & 0x3f);
+    } else {
+      if ((c & 0xf800) === 0xd800) {
+        const next = i + 1 < length ? text.charCodeAt(i + 1) : 0;
+        if (c < 0xdc00 && (next & 0xfc00) === 0xdc00) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+          i++;
+          heap[w++] = 0xf0 | (c >> 18);
+          heap[w++] = 0x80 | ((c >> 12) & 0x3f);
+          heap[w++] = 0x80 | ((c >> 6) & 0x3f);
+          heap[w++] = 0x80 | (c & 0x3f);
+          continue;
+        }
+        c = 0xfffd; // a lone surrogate
+      }
+      heap[w++] = 0xe0 | (c >> 12);
+      heap[w++] = 0x80 | ((c >> 6) & 0x3f);
+      heap[w++] = 0x80 | (c & 0x3f);
+    }
+  }
+  return w - at;
+}
+
 /** A change entry's header (u8 field index, u8 kind, u32 payload length) at `at`. */
 function writeEntryHeader(heap, at, index, kind, length) {
   heap[at] = index;
@@ -235,20 +271,23 @@ export class Boundary {
 
   /**
    * `text` (at most 64 UTF-16 units, room for 3 bytes each) as UTF-8 at
-   * `at` by plain loops; a lone surrogate becomes U+FFFD, as encodeInto
+   * `at` by a plain loop; a lone surrogate becomes U+FFFD, as encodeInto
    * writes it. Short values are most values (ids, names, sessions), and
    * encodeInto's call and subarray cost more than the loop: a scope with two
    * short non-ASCII values took 1.5-1.6x one with ASCII values through
    * encodeInto (bench/core.bench.mjs, bound 1.5x).
    */
   putShort(at, text) {
-    const length = text.length;
     // ASCII first, one pass that also notes whether any character is over
-    // 0x7F (then the whole text goes through the UTF-8 loop below): 23
-    // characters took 64 ns against 79 ns through the UTF-8 loop alone on
-    // Node 20, 57 vs 62 ns on Node 24 (min of 21 rounds). Writing four
-    // characters a word through a DataView measured the same as this loop
-    // (54.8 vs 54.0 ns, Node 20): reading each character is the cost.
+    // 0x7F (then the whole text goes through putUtf8): 23 characters took
+    // 64 ns against 79 ns through the UTF-8 loop alone on Node 20, 57 vs 62
+    // ns on Node 24 (min of 21 rounds). Writing four characters a word
+    // through a DataView measured the same as this loop (54.8 vs 54.0 ns,
+    // Node 20): reading each character is the cost. The UTF-8 loop is a
+    // function of its own so that this one stays small enough for V8 to
+    // inline into the scope path (with it inline, a fresh withContext('s')
+    // measured ~0.15x of OpenTelemetry's context.with more).
+    const length = text.length;
     const heap = this.heap;
     let any = 0;
     for (let k = 0; k < length; k++) {
@@ -256,35 +295,7 @@ export class Boundary {
       any |= c;
       heap[at + k] = c;
     }
-    if (any < 0x80) return length;
-    let w = at;
-    for (let i = 0; i < length; i++) {
-      let c = text.charCodeAt(i);
-      if (c < 0x80) {
-        heap[w++] = c;
-      } else if (c < 0x800) {
-        heap[w++] = 0xc0 | (c >> 6);
-        heap[w++] = 0x80 | (c & 0x3f);
-      } else {
-        if ((c & 0xf800) === 0xd800) {
-          const next = i + 1 < length ? text.charCodeAt(i + 1) : 0;
-          if (c < 0xdc00 && (next & 0xfc00) === 0xdc00) {
-            c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
-            i++;
-            heap[w++] = 0xf0 | (c >> 18);
-            heap[w++] = 0x80 | ((c >> 12) & 0x3f);
-            heap[w++] = 0x80 | ((c >> 6) & 0x3f);
-            heap[w++] = 0x80 | (c & 0x3f);
-            continue;
-          }
-          c = 0xfffd; // a lone surrogate
-        }
-        heap[w++] = 0xe0 | (c >> 12);
-        heap[w++] = 0x80 | ((c >> 6) & 0x3f);
-        heap[w++] = 0x80 | (c & 0x3f);
-      }
-    }
-    return w - at;
+    return any < 0x80 ? length : putUtf8(heap, at, text);
   }
 
   /** The output the last call left: `length` bytes at the result area's pointer, as text. */
@@ -311,6 +322,43 @@ export class Boundary {
     }
     writeEntryHeader(heap, at, index, kind, written);
     return offset + 6 + written;
+  }
+
+  /**
+   * The one change of a scope that sets string field `index` to `text`,
+   * written at the start of the input area when `text` is ASCII (most ids,
+   * names and sessions); returns its length, or -1 when `text` is not ASCII
+   * (the caller then takes the general path: putChange, after its checks).
+   * The caller checked `text.length` against the string limit, which the
+   * input area holds many times over. One loop reads, checks and writes
+   * each character: this is the fresh-scope path (withContext('s'),
+   * withContext({ sessionId })), where putChange's checks and dispatch
+   * measured ~0.15x of OpenTelemetry's whole context.with.
+   */
+  putAsciiChange(index, text) {
+    const heap = this.heap;
+    const at = this.input;
+    const length = text.length;
+    if (this.utf8Write !== undefined && 6 + length * 3 <= this.inputCapacity) {
+      // Node 22's fast call. With room for 3 bytes a unit every character is
+      // written whole, so ASCII is exactly one byte per unit.
+      if (this.utf8Write.call(this.bytes, text, at + 6, length * 3) !== length) return -1;
+    } else {
+      let any = 0;
+      for (let k = 0; k < length; k++) {
+        const c = text.charCodeAt(k);
+        any |= c;
+        heap[at + 6 + k] = c;
+      }
+      if (any >= 0x80) return -1;
+    }
+    heap[at] = index;
+    heap[at + 1] = 0; // TYPE_CODES.string
+    heap[at + 2] = length & 0xff;
+    heap[at + 3] = (length >>> 8) & 0xff;
+    heap[at + 4] = (length >>> 16) & 0xff;
+    heap[at + 5] = length >>> 24;
+    return length + 6;
   }
 
   /**

@@ -70,9 +70,9 @@ function matches(input, names, values) {
 }
 
 function sameFields(knownNames, knownValues, names, values) {
+  if (typeof names === 'string') return knownNames === names && knownValues === values;
   const n = names.length;
-  if (knownNames.length !== n) return false;
-  if (n === 1) return knownNames[0] === names[0] && knownValues === values;
+  if (typeof knownNames === 'string' || knownNames.length !== n) return false;
   for (let i = 0; i < n; i++) {
     if (knownNames[i] !== names[i] || knownValues[i] !== values[i]) return false;
   }
@@ -81,9 +81,10 @@ function sameFields(knownNames, knownValues, names, values) {
 
 /**
  * The child made for the same input by the last miss, now remembered (its
- * second sighting), or undefined. Call before making a child. `values`: the
- * input's values in `names` order, or for one name the value itself (most
- * new scopes set one field: no array is made for them).
+ * second sighting), or undefined. Call before making a child. `names` and
+ * `values`: the input's names and values in order, or for an input of one
+ * field its name and value themselves (most new scopes set one field: no
+ * array is made for them).
  */
 export function recallMiss(parent, names, values) {
   const memo = parent.kids;
@@ -92,7 +93,8 @@ export function recallMiss(parent, names, values) {
   const recent = memo.recent;
   if (recent.length >= RECENT_LIMIT) recent.shift();
   const remembered = memo.missScope;
-  recent.push({ names: memo.missNames, values: memo.missNames.length === 1 ? [memo.missValues] : memo.missValues, scope: remembered });
+  const one = typeof memo.missNames === 'string';
+  recent.push({ names: one ? [memo.missNames] : memo.missNames, values: one ? [memo.missValues] : memo.missValues, scope: remembered });
   memo.missNames = memo.missValues = memo.missScope = undefined;
   return remembered;
 }

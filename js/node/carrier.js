@@ -17,9 +17,17 @@
 // another symbol (the probe sees the fixed-key read disagree and refuses it).
 // There, and on Node 22 with --experimental-async-context-frame, the carrier
 // keeps Node's getStore().
-// It is an own property of this private instance, nothing process-wide;
-// `delete carrier.getStore` puts Node's back. tests/carrier.test.mjs
-// compares the two across every kind of async continuation.
+// Its run() is Node's too, with the same key fixed (fixedKeyRun): Node's
+// run() calls this.getStore() and reads and writes resource[this.kResourceStore],
+// three loads and a store that every AsyncLocalStorage in the process shares
+// (OpenTelemetry's too), so they are polymorphic. Measured in one process with
+// a second instance in use (min of 57 rounds, Node 20 and 22): run() 30-92 ns,
+// the fixed-key copy 13-19 ns; a fresh withContext('s') is one run() and a
+// crossing, so that was a fifth of it.
+// Both are own properties of this private instance, nothing process-wide;
+// `delete carrier.getStore; delete carrier.run` puts Node's back.
+// tests/carrier.test.mjs compares the two across every kind of async
+// continuation.
 import { AsyncLocalStorage, executionAsyncResource } from 'node:async_hooks';
 
 /**
@@ -34,18 +42,49 @@ export function fixedKeyGetStore(als) {
   };
 }
 
+const ObjectIs = Object.is;
+const ReflectApply = Reflect.apply;
+
 /**
- * Whether fixedKeyGetStore() answers as Node's getStore() for instances of
- * `Storage`: tried on a probe instance, inside run(), inside a nested
- * enterWith() and after, and once disabled (which also puts Node's async
- * hook back as it was: nothing stays enabled by this check).
+ * run() for `als` alone: Node 20-22's AsyncLocalStorage.prototype.run
+ * (lib/async_hooks.js) line for line, with `this.getStore()` written out and
+ * `this.kResourceStore` fixed. Only for an `als` keepsStoresInResources()
+ * accepted (its class has that run and _enable).
+ */
+export function fixedKeyRun(als) {
+  const key = als.kResourceStore;
+  return function run(store, callback, ...args) {
+    // Avoid creation of an AsyncResource if store is already active
+    if (ObjectIs(store, als.enabled ? executionAsyncResource()[key] : undefined)) {
+      return ReflectApply(callback, null, args);
+    }
+    als._enable();
+    const resource = executionAsyncResource();
+    const oldStore = resource[key];
+    resource[key] = store;
+    try {
+      return ReflectApply(callback, null, args);
+    } finally {
+      resource[key] = oldStore;
+    }
+  };
+}
+
+/**
+ * Whether fixedKeyGetStore() and fixedKeyRun() answer as Node's getStore()
+ * and run() for instances of
+ * `Storage`: tried on a probe instance, inside run() and the fixed-key
+ * run(), inside a nested enterWith() and after, after a throw, and once
+ * disabled (which also puts Node's async hook back as it was: nothing stays
+ * enabled by this check).
  */
 export function keepsStoresInResources(Storage = AsyncLocalStorage) {
   let probe;
   try {
     probe = new Storage();
     const read = fixedKeyGetStore(probe);
-    if (read === undefined) return false;
+    if (read === undefined || typeof probe._enable !== 'function') return false;
+    const run = fixedKeyRun(probe);
     const outer = {};
     const middle = {};
     const inner = {};
@@ -57,7 +96,16 @@ export function keepsStoresInResources(Storage = AsyncLocalStorage) {
         probe.enterWith(inner);
         return read() === inner && agrees();
       });
-      return inRun && inEnter && read() === outer && agrees();
+      const inFixedRun = run(middle, (a, b) => a === 1 && b === 2 && probe.getStore() === middle && run(middle, () => probe.getStore() === middle), 1, 2);
+      let restored = false;
+      try {
+        run(inner, () => {
+          throw outer;
+        });
+      } catch (error) {
+        restored = error === outer && probe.getStore() === outer;
+      }
+      return inRun && inEnter && inFixedRun && restored && read() === outer && agrees();
     });
     probe.disable();
     return seen && read() === undefined && agrees();
@@ -86,9 +134,12 @@ export function storesOnAsyncResources(Storage = AsyncLocalStorage) {
   }
 }
 
-/** The carrier: an AsyncLocalStorage, with the fixed-key getStore() when this Node allows it. */
+/** The carrier: an AsyncLocalStorage, with the fixed-key getStore() and run() when this Node allows them. */
 export function createCarrier(Storage = AsyncLocalStorage) {
   const carrier = new Storage();
-  if (keepsStoresInResources(Storage)) carrier.getStore = fixedKeyGetStore(carrier);
+  if (keepsStoresInResources(Storage)) {
+    carrier.getStore = fixedKeyGetStore(carrier);
+    carrier.run = fixedKeyRun(carrier);
+  }
   return carrier;
 }
