@@ -8,7 +8,7 @@ import { MAX_VALUE_BYTES_LIMIT } from './status.js';
 import { Registry } from './registry.js';
 import { ROOT, Scope } from './scope.js';
 import { createStore } from './store.js';
-import { forgetAll, noteMiss, noteSessionMiss, recall, recallMiss, recallSession } from './child-memo.js';
+import { forgetAll, noteMiss, noteSessionMiss, recall, recallMiss, recallOne, recallSession } from './child-memo.js';
 import { createBinding, diagnosticsOption } from './binding.js';
 
 const EMPTY = Object.freeze({});
@@ -94,7 +94,8 @@ export function createContextApi(carrier, boundary) {
 
   /**
    * The scope `withContext(input)` / `enterContext(input)` enters under
-   * `parent`. `memoAsked`: withContext has just asked the memo and missed.
+   * `parent`. `memoAsked`: withContext has just asked the memo and missed
+   * (and, for an object, found it is not a plain object of one field).
    */
   function resolve(parent, input, where = 'withContext', memoAsked = false) {
     if (typeof input === 'string') return resolveSession(parent, input, memoAsked);
@@ -116,7 +117,7 @@ export function createContextApi(carrier, boundary) {
       }
       if (known !== undefined) return known;
     }
-    return resolveNew(parent, input, where);
+    return resolveNew(parent, input, where, memoAsked);
   }
 
   /**
@@ -125,10 +126,11 @@ export function createContextApi(carrier, boundary) {
    * not compared with the last miss nor noted as one (so it does not push
    * out an input that may come again).
    */
-  function resolveNew(parent, input, where) {
+  function resolveNew(parent, input, where, walked = false) {
+    // `walked`: withContext's objectScope() found it is not one field.
     let name;
     try {
-      name = onlyKey(input);
+      name = walked ? undefined : onlyKey(input);
     } catch (error) {
       throw notPlain(where, input, `an object whose keys cannot be read (${error?.message ?? error})`);
     }
@@ -157,6 +159,8 @@ export function createContextApi(carrier, boundary) {
    * context.with.
    */
   function resolveOne(parent, name, value) {
+    const known = recallOne(parent, name, value);
+    if (known !== undefined) return known;
     const issued = boundary.isLastIssued(value);
     if (!issued) {
       const remembered = recallMiss(parent, name, value);
@@ -195,6 +199,43 @@ export function createContextApi(carrier, boundary) {
     return scope;
   }
 
+  /**
+   * withContext's scope for an input that is not a string. A plain object
+   * of one field (the usual new scope: { sessionId }, an inbound id) is
+   * walked once, by oneFieldOf, and its name and value go to resolveOne,
+   * which asks the memo by them (a for-in per remembered input, then
+   * another to read the one field, cost a fresh withContext({ sessionId })
+   * ~0.1x of OpenTelemetry's context.with each). Other inputs: a remembered
+   * child first, before any other check (the hit path of the same fields
+   * each call is one walk over the input), then resolve(), which checks and
+   * reports (a Proxy whose traps throw here too).
+   */
+  function objectScope(parent, input) {
+    let name;
+    try {
+      name = oneFieldOf(input);
+      if (name === undefined) {
+        const known = recall(parent, input);
+        if (known !== undefined) return known;
+      }
+    } catch {
+      return resolve(parent, input, 'withContext');
+    }
+    // A miss goes on without walking the memo a second time.
+    return name !== undefined ? resolveOne(parent, name, input[name]) : resolve(parent, input, 'withContext', true);
+  }
+
+  /**
+   * The name of the one own enumerable string key of a plain object (its
+   * prototype Object.prototype or null), or undefined for anything else.
+   * Traps of a Proxy may throw: callers catch.
+   */
+  function oneFieldOf(input) {
+    if (typeof input !== 'object' || input === null) return undefined;
+    const proto = getPrototypeOf(input);
+    return proto === ObjectPrototype || proto === null ? onlyKey(input) : undefined;
+  }
+
   function notAFunction(fn) {
     return argumentError(ERR_INVALID_ARG_TYPE, `withContext: fn must be a function, got ${describeType(fn)}`);
   }
@@ -207,20 +248,7 @@ export function createContextApi(carrier, boundary) {
     if (typeof fn !== 'function') throw notAFunction(fn);
     const stored = carrier.getStore();
     const parent = stored === undefined ? ROOT : stored;
-    // A remembered child first, before any other check of the input: the
-    // hit path (the same fields each call) is one walk over the input.
-    // Measured (bench/core.bench.mjs): the checks of resolve() ahead of the
-    // memo cost a hit ~0.3x of als.run. Anything else (and a Proxy whose
-    // traps throw here) goes through resolve(), which checks and reports.
-    let scope;
-    let missed = true;
-    try {
-      scope = typeof input === 'string' ? recallSession(parent, input) : recall(parent, input);
-    } catch {
-      missed = false; // a Proxy's trap threw: resolve() reports it
-    }
-    // A miss goes on without walking the memo a second time.
-    if (scope === undefined) scope = resolve(parent, input, 'withContext', missed);
+    const scope = typeof input === 'string' ? recallSession(parent, input) ?? resolveSession(parent, input, true) : objectScope(parent, input);
     // `...args` only forwarded to run(): V8 passes them on without making
     // the array (the `arguments` object and slice() it replaced were
     // allocated on every call, measured ~6 ns of a hit, 0.17x of als.run).

@@ -325,21 +325,21 @@ export class Boundary {
   }
 
   /**
-   * The one change of a scope that sets string field `index` to `text`,
-   * written at the start of the input area when `text` is ASCII (most ids,
-   * names and sessions); returns its length, or -1 when `text` is not ASCII
-   * (the caller then takes the general path: putChange, after its checks).
-   * The caller checked `text.length` against the string limit, which the
-   * input area holds many times over. One loop reads, checks and writes
+   * A change setting string field `index` to `text`, written at `offset` of
+   * the input area when `text` is ASCII (most ids, names and sessions);
+   * returns the next offset, or -1 when `text` is not ASCII or does not fit
+   * (the caller then takes the general path: putChange, which tells the two
+   * apart). The caller checked `text.length` against the string limit. One loop reads, checks and writes
    * each character: this is the fresh-scope path (withContext('s'),
    * withContext({ sessionId })), where putChange's checks and dispatch
    * measured ~0.15x of OpenTelemetry's whole context.with.
    */
-  putAsciiChange(index, text) {
+  putAsciiChange(offset, index, text) {
     const heap = this.heap;
-    const at = this.input;
+    const at = this.input + offset;
     const length = text.length;
-    if (this.utf8Write !== undefined && 6 + length * 3 <= this.inputCapacity) {
+    if (at + 6 + length > this.inputEnd) return -1;
+    if (this.utf8Write !== undefined && at + 6 + length * 3 <= this.inputEnd) {
       // Node 22's fast call. With room for 3 bytes a unit every character is
       // written whole, so ASCII is exactly one byte per unit.
       if (this.utf8Write.call(this.bytes, text, at + 6, length * 3) !== length) return -1;
@@ -358,7 +358,7 @@ export class Boundary {
     heap[at + 3] = (length >>> 8) & 0xff;
     heap[at + 4] = (length >>> 16) & 0xff;
     heap[at + 5] = length >>> 24;
-    return length + 6;
+    return offset + 6 + length;
   }
 
   /**

@@ -142,7 +142,13 @@ export function createStore(boundary, registry, unknownFields) {
       } else {
         refused = typeError(field, value, limit);
         if (refused !== undefined) continue;
-        offset = i === issuedAt && index === REQUEST_ID_INDEX ? boundary.putIssuedId(offset, index) : boundary.putChange(offset, index, field.typeCode, payloadOf(value));
+        if (i === issuedAt && index === REQUEST_ID_INDEX) {
+          offset = boundary.putIssuedId(offset, index);
+        } else {
+          // An ASCII string by the one loop (see childWithString), the rest as they are.
+          const next = typeof value === 'string' && field.typeCode === 0 ? boundary.putAsciiChange(offset, index, value) : -1;
+          offset = next >= 0 ? next : boundary.putChange(offset, index, field.typeCode, payloadOf(value));
+        }
         childValues[index] = value === 0 ? 0 : value; // -0 is stored as 0
       }
       if (offset < 0) overflowAt = i; // the input area is full
@@ -224,7 +230,7 @@ export function createStore(boundary, registry, unknownFields) {
    */
   function childWithString(parent, field, value) {
     if (field.typeCode !== 0 || value.length > registry.maxValueBytes) return childWithValue(parent, field, value);
-    const length = boundary.putAsciiChange(field.index, value);
+    const length = boundary.putAsciiChange(0, field.index, value);
     if (length < 0) return childWithValue(parent, field, value);
     const handle = boundary.createScope(parent.handle, length, 0);
     if (handle < 0) return childWithValue(parent, field, value);
