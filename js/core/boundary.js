@@ -325,24 +325,23 @@ export class Boundary {
   }
 
   /**
-   * A change setting string field `index` to `text`, written at `offset` of
-   * the input area when `text` is ASCII (most ids, names and sessions);
-   * returns the next offset, or -1 when `text` is not ASCII or does not fit
-   * (the caller then takes the general path: putChange, which tells the two
-   * apart). The caller checked `text.length` against the string limit. One loop reads, checks and writes
-   * each character: this is the fresh-scope path (withContext('s'),
-   * withContext({ sessionId })), where putChange's checks and dispatch
-   * measured ~0.15x of OpenTelemetry's whole context.with.
+   * A change setting string field `index` to `text` (UTF-16 the caller
+   * checked, or ASCII) at `offset` of the input area; returns the next
+   * offset, or -1 when it does not fit (nothing is stored then). ASCII, most
+   * ids, names and sessions, takes one loop that reads, checks and writes
+   * each character; other text is written again as UTF-8 (putUtf8). This is
+   * the fresh-scope path (withContext('s'), withContext({ sessionId })),
+   * where putChange's checks and dispatch measured ~0.15x of
+   * OpenTelemetry's whole context.with.
    */
-  putAsciiChange(offset, index, text) {
+  putStringChange(offset, index, text) {
     const heap = this.heap;
     const at = this.input + offset;
     const length = text.length;
-    if (at + 6 + length > this.inputEnd) return -1;
-    if (this.utf8Write !== undefined && at + 6 + length * 3 <= this.inputEnd) {
-      // Node 22's fast call. With room for 3 bytes a unit every character is
-      // written whole, so ASCII is exactly one byte per unit.
-      if (this.utf8Write.call(this.bytes, text, at + 6, length * 3) !== length) return -1;
+    if (at + 6 + length * 3 > this.inputEnd) return this.putChange(offset, index, 0, text); // it tells whether the UTF-8 fits
+    let written;
+    if (this.utf8Write !== undefined) {
+      written = this.utf8Write.call(this.bytes, text, at + 6, length * 3); // Node 22's fast call
     } else {
       let any = 0;
       for (let k = 0; k < length; k++) {
@@ -350,15 +349,15 @@ export class Boundary {
         any |= c;
         heap[at + 6 + k] = c;
       }
-      if (any >= 0x80) return -1;
+      written = any < 0x80 ? length : putUtf8(heap, at + 6, text);
     }
     heap[at] = index;
     heap[at + 1] = 0; // TYPE_CODES.string
-    heap[at + 2] = length & 0xff;
-    heap[at + 3] = (length >>> 8) & 0xff;
-    heap[at + 4] = (length >>> 16) & 0xff;
-    heap[at + 5] = length >>> 24;
-    return offset + 6 + length;
+    heap[at + 2] = written & 0xff;
+    heap[at + 3] = (written >>> 8) & 0xff;
+    heap[at + 4] = (written >>> 16) & 0xff;
+    heap[at + 5] = written >>> 24;
+    return offset + 6 + written;
   }
 
   /**

@@ -59,22 +59,6 @@ export function recall(parent, input) {
   return undefined;
 }
 
-/**
- * The remembered child of `parent` for an input of the one field `name`
- * with `value` (the caller walked it: a plain object), or undefined. No
- * walk of the input: one comparison per remembered input.
- */
-export function recallOne(parent, name, value) {
-  const memo = parent.kids;
-  if (memo === undefined || memo.epoch !== epoch) return undefined;
-  const recent = memo.recent;
-  for (let e = 0; e < recent.length; e++) {
-    const known = recent[e];
-    if (known.names.length === 1 && known.names[0] === name && known.values[0] === value) return known.scope;
-  }
-  return undefined;
-}
-
 /** Whether the own enumerable keys of `input` are `names` in order, with `values` (===). */
 function matches(input, names, values) {
   let i = 0;
