@@ -48,15 +48,27 @@ bool GenerateRequestIds(char* out, size_t count) {
   return true;
 }
 
+RequestIdPool::RequestIdPool() {
+  // The JSON around the ids never changes: written once.
+  block_[0] = '[';
+  for (size_t i = 0; i < kIds; ++i) {
+    block_[Offset(i) - 1] = '"';
+    block_[Offset(i) + kRequestIdChars] = '"';
+    block_[Offset(i) + kRequestIdChars + 1] = i + 1 < kIds ? ',' : ']';
+  }
+}
+
 const char* RequestIdPool::Take(uint32_t* index, uint32_t* generation) {
   if (next_ == kIds && Refill() == 0) return nullptr;
   *index = next_;
   *generation = generation_;
-  return block_ + kRequestIdChars * next_++;
+  return block_ + Offset(next_++);
 }
 
 uint32_t RequestIdPool::Refill() {
-  if (!GenerateRequestIds(block_, kIds)) return 0;
+  for (size_t i = 0; i < kIds; ++i) {
+    if (!GenerateRequestIds(block_ + Offset(i), 1)) return 0;
+  }
   next_ = 0;
   if (++generation_ == 0) generation_ = 1;  // 0 says "no block"
   return generation_;
@@ -64,7 +76,7 @@ uint32_t RequestIdPool::Refill() {
 
 const char* RequestIdPool::At(uint32_t index, uint32_t generation) const {
   if (generation == 0 || generation != generation_ || index >= kIds) return nullptr;
-  return block_ + kRequestIdChars * index;
+  return block_ + Offset(index);
 }
 
 }  // namespace mellea

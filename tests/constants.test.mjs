@@ -47,6 +47,8 @@ test('change kinds, field types and redaction modes agree', () => {
   assert.equal(constant(header('record.h'), 'kRecordHeaderBytes'), js.RECORD_HEADER_BYTES);
   assert.equal(constant(header('request_id.h'), 'kRequestIdChars'), js.REQUEST_ID_CHARS);
   assert.equal(constant(header('request_id.h'), 'kIds'), js.ID_POOL_IDS);
+  const kStride = constant(header('request_id.h'), 'kStride', { kRequestIdChars: js.REQUEST_ID_CHARS });
+  assert.equal(constant(header('request_id.h'), 'kBytes', { kIds: js.ID_POOL_IDS, kStride }), js.ID_POOL_BYTES);
 });
 
 test('limits agree', () => {

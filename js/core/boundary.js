@@ -9,7 +9,7 @@
 // before any byte of it is copied. Outputs come back as (pointer, length) in
 // the result area, failures as a negated status.
 import { ERR_CORE } from './errors.js';
-import { CHANGE_ISSUED_REQUEST_ID, ID_POOL_IDS, ISSUED_ID_PAYLOAD_BYTES, RECORD_HEADER_BYTES, RECORD_TEXT_BYTES, REQUEST_ID_CHARS, Status } from './status.js';
+import { CHANGE_ISSUED_REQUEST_ID, ID_POOL_BYTES, ID_POOL_IDS, ISSUED_ID_PAYLOAD_BYTES, RECORD_HEADER_BYTES, RECORD_TEXT_BYTES, REQUEST_ID_CHARS, Status } from './status.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -211,12 +211,16 @@ export class Boundary {
     this.inputCapacity = module.inputCapacity();
     this.inputEnd = this.input + this.inputCapacity;
     this.result = new Uint32Array(this.heap.buffer, module.resultArea(), 6);
-    // Ids are read out of wasm a block at a time, as one string, and sliced:
-    // decoding 32 bytes per id (Buffer#latin1Slice, a call into C++) cost
-    // 60 ns, a slice of a decoded block 9 ns (V8 makes it a sliced string).
+    // Ids are read out of wasm a block at a time: the core writes each block
+    // as a JSON array of strings, parsed here into one flat string per id
+    // (~50 ns an id). Decoding 32 bytes per id (Buffer#latin1Slice, a call
+    // into C++) cost 60-145 ns; slices of one decoded block, 10 ns, were
+    // sliced strings, whose characters V8 reads slower every time the id is
+    // written into a scope: an id made earlier cost ~85 ns more per
+    // withContext({ requestId }) on Node 20 (bench/core.bench.mjs).
     // The core's pool of fresh ids for scopes, and its copy here by generation.
     this.idPool = module.idPoolArea();
-    this.idPoolText = '';
+    this.idPoolIds = [];
     this.idPoolGeneration = -1;
     // generateRequestId()'s ids: the core's issued block (issueIds), decoded
     // once per ID_POOL_IDS ids. The last one handed out is remembered with
@@ -224,7 +228,7 @@ export class Boundary {
     // generateRequestId() })) names it by index and generation and the core
     // copies it, instead of its 32 characters being written in here.
     this.issuedArea = module.issuedIdArea();
-    this.ids = '';
+    this.ids = [];
     this.idsGeneration = 0;
     this.idsTaken = ID_POOL_IDS;
     /** The id generateRequestId() returned last (undefined before the first), and two of its characters. */
@@ -382,11 +386,10 @@ export class Boundary {
   createdRequestId() {
     const generation = this.result[5];
     if (generation !== this.idPoolGeneration) {
-      this.idPoolText = this.latin1(this.idPool, ID_POOL_IDS * REQUEST_ID_CHARS);
+      this.idPoolIds = JSON.parse(this.latin1(this.idPool, ID_POOL_BYTES));
       this.idPoolGeneration = generation;
     }
-    const at = this.result[4] * REQUEST_ID_CHARS;
-    return this.idPoolText.slice(at, at + REQUEST_ID_CHARS);
+    return this.idPoolIds[this.result[4]];
   }
 
   /** `length` bytes of ASCII at `at` as a string. */
@@ -433,14 +436,13 @@ export class Boundary {
     if (this.idsTaken === ID_POOL_IDS) {
       const generation = this.m.issueIds();
       if (generation === 0) throw new CoreError(Status.NO_MEMORY, 'issueIds');
-      this.ids = this.latin1(this.issuedArea, ID_POOL_IDS * REQUEST_ID_CHARS);
+      this.ids = JSON.parse(this.latin1(this.issuedArea, ID_POOL_BYTES));
       this.idsGeneration = generation;
       this.idsTaken = 0;
     }
-    const at = this.idsTaken++ * REQUEST_ID_CHARS;
-    const ids = this.ids;
-    this.lastIssuedMark = ids.charCodeAt(at + 7) | (ids.charCodeAt(at + 23) << 8); // from the flat block: cheaper than from the slice
-    return (this.lastIssued = ids.slice(at, at + REQUEST_ID_CHARS));
+    const id = this.ids[this.idsTaken++];
+    this.lastIssuedMark = id.charCodeAt(7) | (id.charCodeAt(23) << 8);
+    return (this.lastIssued = id);
   }
 
   /**

@@ -46,6 +46,8 @@ export const DEFAULT_MAX_VALUE_BYTES = 256;
 export const REQUEST_ID_CHARS = 32;
 /** src/request_id.h RequestIdPool::kIds: fresh request ids the core makes at a time. */
 export const ID_POOL_IDS = 64;
+/** src/request_id.h RequestIdPool::kBytes: a block of ids, as the JSON array of them. */
+export const ID_POOL_BYTES = ID_POOL_IDS * (REQUEST_ID_CHARS + 3) + 1;
 /** src/scope_store.h kMaxScopeBytes, kStoreBytes, kSlotCount; src/core.h kInputBytes, kMaxRecordTextBytes. */
 export const MAX_SCOPE_BYTES = 288 << 10;
 export const STORE_BYTES = 3 << 19;

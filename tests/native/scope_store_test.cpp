@@ -1,6 +1,7 @@
 #include "scope_store.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cstdint>
 #include <string>
@@ -102,7 +103,7 @@ TEST(ScopeStore, IssuedRequestIdIsCopiedFromTheIssuedBlock) {
   ScopeStore store(r);
   const uint32_t generation = store.IssueIds();
   ASSERT_NE(generation, 0u);
-  const std::string seventh(store.issued_pool() + 7 * mellea::kRequestIdChars, mellea::kRequestIdChars);
+  const std::string seventh(store.issued_pool() + mellea::RequestIdPool::Offset(7), mellea::kRequestIdChars);
   EXPECT_EQ(seventh[12], '4');
   std::vector<uint8_t> tlv;
   Put(&tlv, 0, 0, "s-1");
@@ -145,8 +146,8 @@ TEST(RequestIdPool, GenerationsAreNeverZeroAndOnlyTheCurrentBlockAnswers) {
   EXPECT_EQ(pool.At(0, 0), nullptr);  // no block yet
   const uint32_t g = pool.Refill();
   ASSERT_NE(g, 0u);
-  EXPECT_EQ(pool.At(0, g), pool.data());
-  EXPECT_EQ(pool.At(63, g), pool.data() + 63 * mellea::kRequestIdChars);
+  EXPECT_EQ(pool.At(0, g), pool.data() + 2);
+  EXPECT_EQ(pool.At(63, g), pool.data() + mellea::RequestIdPool::Offset(63));
   EXPECT_EQ(pool.At(64, g), nullptr);
   EXPECT_EQ(pool.At(0, g + 1), nullptr);
   uint32_t index = 99;
@@ -154,6 +155,26 @@ TEST(RequestIdPool, GenerationsAreNeverZeroAndOnlyTheCurrentBlockAnswers) {
   ASSERT_NE(pool.Take(&index, &taken_generation), nullptr);
   EXPECT_EQ(index, 0u);
   EXPECT_EQ(taken_generation, g);
+}
+
+TEST(RequestIdPool, TheBlockIsTheIdsAsAJsonArrayOfStrings) {
+  mellea::RequestIdPool pool;
+  ASSERT_NE(pool.Refill(), 0u);
+  const std::string block(pool.data(), mellea::RequestIdPool::kBytes);
+  const nlohmann::json ids = nlohmann::json::parse(block);
+  ASSERT_TRUE(ids.is_array());
+  ASSERT_EQ(ids.size(), mellea::RequestIdPool::kIds);
+  for (uint32_t i = 0; i < mellea::RequestIdPool::kIds; ++i) {
+    const std::string id = ids[i].get<std::string>();
+    EXPECT_EQ(id.size(), mellea::kRequestIdChars);
+    EXPECT_EQ(id, std::string(pool.At(i, 1), mellea::kRequestIdChars));
+    EXPECT_EQ(id.find_first_not_of("0123456789abcdef"), std::string::npos);
+  }
+  // A refill changes the ids, never the JSON around them.
+  ASSERT_NE(pool.Refill(), 0u);
+  const nlohmann::json again = nlohmann::json::parse(std::string(pool.data(), mellea::RequestIdPool::kBytes));
+  ASSERT_EQ(again.size(), mellea::RequestIdPool::kIds);
+  EXPECT_NE(again[0], ids[0]);
 }
 
 TEST(ScopeStore, IntegersMustBeCanonicalDecimal) {
