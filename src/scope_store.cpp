@@ -31,13 +31,15 @@ void WriteU32(uint8_t* p, uint32_t v) {
 }
 
 // memcpy for the entries of a scope, which are mostly a few dozen bytes: up
-// to 64 bytes by 8-byte words inline (the last word overlapping), longer
+// to 256 bytes by 8-byte words inline (the last word overlapping), longer
 // ones by memcpy. In wasm, memcpy is a call into libc's byte-and-word loop:
 // copying a one-field scope's 29 bytes that way was about a fifth of a
-// fresh scope's time in the core (a --profiling-funcs build under Node's
-// --cpu-prof, bench/core.bench.mjs's fresh-session case).
+// fresh scope's time in the core, and a session with an inbound id (67
+// bytes, over the 64 this loop first took) still showed libc's memcpy at
+// 5.5% of the whole withContext (a --profiling-funcs build under Node's
+// --cpu-prof, bench/core.bench.mjs's fresh-session cases).
 void CopyEntries(uint8_t* dst, const uint8_t* src, size_t n) {
-  if (n > 64 || n < 8) {
+  if (n > 256 || n < 8) {
     std::memcpy(dst, src, n);
     return;
   }

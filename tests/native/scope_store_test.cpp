@@ -473,7 +473,7 @@ TEST(ScopeStore, StoresEveryEntryLengthWhole) {
   std::vector<uint8_t> parent_tlv;
   Put(&parent_tlv, 2, 0, "m");
   const uint64_t parent = MustCreate(store, parent_tlv);
-  for (size_t n = 1; n <= 90; ++n) {
+  for (size_t n = 1; n <= 256; ++n) {
     std::string value;
     for (size_t i = 0; i < n; ++i) value.push_back(static_cast<char>('a' + (i * 7 + n) % 26));
     std::vector<uint8_t> tlv;
