@@ -274,9 +274,9 @@ export class Boundary {
   }
 
   /**
-   * `text` (at most 64 UTF-16 units, room for 3 bytes each) as UTF-8 at
-   * `at` by a plain loop; a lone surrogate becomes U+FFFD, as encodeInto
-   * writes it. Short values are most values (ids, names, sessions), and
+   * `text` (room for 3 bytes per UTF-16 unit) as UTF-8 at `at` by a plain
+   * loop; a lone surrogate becomes U+FFFD, as encodeInto writes it. put()
+   * takes it for short text: short values are most values (ids, names, sessions), and
    * encodeInto's call and subarray cost more than the loop: a scope with two
    * short non-ASCII values took 1.5-1.6x one with ASCII values through
    * encodeInto (bench/core.bench.mjs, bound 1.5x).
@@ -339,28 +339,12 @@ export class Boundary {
    * OpenTelemetry's whole context.with.
    */
   putStringChange(offset, index, text) {
-    const heap = this.heap;
     const at = this.input + offset;
     const length = text.length;
     if (at + 6 + length * 3 > this.inputEnd) return this.putChange(offset, index, 0, text); // it tells whether the UTF-8 fits
-    let written;
-    if (this.utf8Write !== undefined) {
-      written = this.utf8Write.call(this.bytes, text, at + 6, length * 3); // Node 22's fast call
-    } else {
-      let any = 0;
-      for (let k = 0; k < length; k++) {
-        const c = text.charCodeAt(k);
-        any |= c;
-        heap[at + 6 + k] = c;
-      }
-      written = any < 0x80 ? length : putUtf8(heap, at + 6, text);
-    }
-    heap[at] = index;
-    heap[at + 1] = 0; // TYPE_CODES.string
-    heap[at + 2] = written & 0xff;
-    heap[at + 3] = (written >>> 8) & 0xff;
-    heap[at + 4] = (written >>> 16) & 0xff;
-    heap[at + 5] = written >>> 24;
+    // Node 22's fast call, or the loop.
+    const written = this.utf8Write !== undefined ? this.utf8Write.call(this.bytes, text, at + 6, length * 3) : this.putShort(at + 6, text);
+    writeEntryHeader(this.heap, at, index, 0, written); // kind 0: a string (TYPE_CODES.string)
     return offset + 6 + written;
   }
 

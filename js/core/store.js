@@ -248,7 +248,7 @@ export function createStore(boundary, registry, unknownFields) {
 
   /** `parent` with field `index` set to `value` (an inbound request id that passed REQUEST_ID_PATTERN, ...); not remembered. */
   function childWith(parent, index, value) {
-    return childWithValue(parent, fields[index], value);
+    return typeof value === 'string' ? childWithString(parent, fields[index], value) : childWithValue(parent, fields[index], value);
   }
 
   // Made once, not per call: this runs once per request, on the path
