@@ -14,7 +14,7 @@ import {
   getSessionId,
   withContext,
 } from 'mellea-context';
-import { consume, line, measure, report } from './harness.mjs';
+import { consume, line, measure, ratio, report } from './harness.mjs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -29,7 +29,7 @@ const noop = () => 1;
 const IDS = Array.from({ length: 1 << 16 }, () => generateRequestId());
 const MASK = IDS.length - 1;
 
-const { carrier, childWithFreshRequestId, current, jsonOf } = internals;
+const { boundary, carrier, childWithFreshRequestId, current, jsonOf, ROOT } = internals;
 // IDs for the non-remembered cases: a fresh value each call, like a request.
 const ASCII = IDS.map((id) => `s-${id.slice(0, 12)}`);
 const NON_ASCII = IDS.map((id) => `sé-${id.slice(0, 11)}`);
@@ -84,7 +84,22 @@ console.log('# core: scopes from values the process has never seen (a new sessio
 const SESSIONS = IDS.map((id) => Buffer.from(`sess-${id.slice(0, 18)}`).toString());
 const INBOUND = IDS.map((id) => Buffer.from(id.split('').reverse().join('')).toString());
 const sessionKey = createContextKey('session_id');
+// This design's floor, for reference (no path users take): the session's
+// bytes written by the one loop, one crossing, the mirror and run(), with no
+// checks and no memo. What withContext adds over it is its own overhead.
+const Scope = ROOT.constructor;
+function floorScope(session, fn) {
+  const stored = carrier.getStore();
+  const parent = stored === undefined ? ROOT : stored;
+  const handle = boundary.createScope(parent.handle, boundary.putStringChange(0, 0, session), 0);
+  const values = parent.values.slice();
+  values[0] = session;
+  return carrier.run(new Scope(values, parent.maxValueBytes, handle), fn);
+}
 const fresh = measure({
+  'floor: the bytes, one crossing, the mirror, run()': (n) => {
+    for (let i = 0; i < n; i++) consume(floorScope(SESSIONS[i & MASK], noop));
+  },
   'otel context.with(active().setValue(k, fresh session), fn)': (n) => {
     for (let i = 0; i < n; i++) consume(context.with(context.active().setValue(sessionKey, SESSIONS[i & MASK]), noop));
   },
@@ -105,6 +120,7 @@ const otelOne = fresh['otel context.with(active().setValue(k, fresh session), fn
 const otelTwo = fresh['otel context.with(active().setValue(k, session).setValue(k2, id), fn)'];
 line('otel context.with(active().setValue(k, fresh session), fn)', otelOne);
 line('otel context.with(active().setValue(k, session).setValue(k2, id), fn)', otelTwo);
+ratio("this design's floor (bytes, crossing, mirror, run) vs otel setValue", fresh['floor: the bytes, one crossing, the mirror, run()'], otelOne);
 ok = report('withContext({ sessionId: fresh }) vs otel setValue', fresh['withContext({ sessionId: fresh }, fn)'], otelOne, 1.0) && ok;
 ok = report('withContext(fresh session) vs otel setValue', fresh['withContext(fresh session, fn)'], otelOne, 1.0) && ok;
 ok = report('withContext({ sessionId, requestId: inbound }) vs otel two setValues', fresh['withContext({ sessionId: fresh, requestId: inbound 32-hex }, fn)'], otelTwo, 1.0) && ok;
