@@ -1,7 +1,7 @@
 // Scopes from values never seen before: the one-field path (withContext('s'),
 // withContext({ sessionId }), an inbound id) writes one change with no arrays
-// (js/core/store.js childWithValue; an ASCII string by one loop, childWithString,
-// which hands anything else and any refusal to childWithValue), and the several-field path one pass over
+// (js/core/store.js childWithValue; a string by one loop, boundary.putStringChange,
+// checked for lone surrogates after the write when it was not ASCII), and the several-field path one pass over
 // the input (childOf). Both must store exactly what the other would, refuse
 // exactly what the other would, survive a parent the store evicted, and never
 // let a getter's own scope into the caller's bytes. Runs on every Node of the

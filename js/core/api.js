@@ -22,7 +22,7 @@ export function createContextApi(carrier, boundary) {
   const fields = registry.fields;
   const store = createStore(boundary, registry, unknownFields);
   boundary.isFieldName = (key) => registry.lookup(key)?.name === key;
-  const { childOf, childWith, childWithString, childWithValue, childWithFreshRequestId, withHandle, jsonOf, isEmpty } = store;
+  const { childOf, childWith, childWithValue, childWithFreshRequestId, withHandle, jsonOf, isEmpty } = store;
   const SESSION_FIELD = fields[0];
 
   function current() {
@@ -166,7 +166,7 @@ export function createContextApi(carrier, boundary) {
     }
     const field = registry.lookup(name);
     if (field === undefined) throw unknownFields([name]);
-    const scope = typeof value === 'string' && !issued ? childWithString(parent, field, value) : childWithValue(parent, field, value, issued);
+    const scope = childWithValue(parent, field, value, issued);
     if (!issued) noteMiss(parent, name, value, scope);
     return scope;
   }
@@ -192,7 +192,7 @@ export function createContextApi(carrier, boundary) {
   function resolveSession(parent, sessionId, memoAsked = false) {
     const known = memoAsked ? undefined : recallSession(parent, sessionId);
     if (known !== undefined) return known;
-    const scope = childWithString(parent, SESSION_FIELD, sessionId);
+    const scope = childWithValue(parent, SESSION_FIELD, sessionId);
     noteSessionMiss(parent, sessionId, scope);
     return scope;
   }
