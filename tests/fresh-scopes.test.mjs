@@ -126,6 +126,41 @@ describe('getters on the input', () => {
     };
     assert.equal(withContext(input, getSessionId), 's-1');
     assert.equal(reads, 1);
+    const reads2 = { session: 0, model: 0 };
+    const two = {
+      get sessionId() {
+        return `s-${++reads2.session}`;
+      },
+      get modelId() {
+        return `m-${++reads2.model}`;
+      },
+    };
+    assert.equal(inScope(two).json, '{"session_id":"s-1","model_id":"m-1"}');
+    assert.deepEqual(reads2, { session: 1, model: 1 });
+  });
+
+  it("a getter's own error reaches the caller as thrown", () => {
+    const mine = new Error('from the getter');
+    for (const input of [{ get sessionId() { throw mine; } }, { modelId: 'm', get sessionId() { throw mine; } }]) {
+      assert.throws(() => withContext(input, () => assert.fail('ran')), (error) => error === mine);
+    }
+    // Keys that cannot be read are the input's fault: the named error.
+    const { proxy, revoke } = Proxy.revocable({ sessionId: 'x' }, {});
+    revoke();
+    assert.throws(() => withContext(proxy, () => {}), { code: 'ERR_INVALID_ARG_TYPE' });
+  });
+});
+
+describe('several fields from fresh values', () => {
+  it('refuses the first bad value in input order, whatever its kind', () => {
+    assert.match(refusalOf({ modelId: 'm', sessionId: 'lone \uD800', samplingIteration: 'x' }).message, /session_id.*lone surrogate/);
+    assert.match(refusalOf({ modelId: 'm', samplingIteration: 'x', sessionId: 'lone \uD800' }).message, /sampling_iteration/);
+    assert.match(refusalOf({ modelId: 'mé', sessionId: 'é \uDC00' }).message, /session_id.*lone surrogate/);
+  });
+
+  it('stores ASCII, non-ASCII and astral text beside each other exactly', () => {
+    const input = { sessionId: 'sé-1', requestId: 'r-plain', modelId: '𝒳 模型' };
+    assert.equal(inScope(input).json, '{"session_id":"sé-1","request_id":"r-plain","model_id":"𝒳 模型"}');
   });
 });
 

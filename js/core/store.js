@@ -139,14 +139,23 @@ export function createStore(boundary, registry, unknownFields) {
       if (value === undefined || value === null) {
         childValues[index] = undefined;
         offset = boundary.putChange(offset, index, CHANGE_UNSET, '');
+      } else if (typeof value === 'string' && field.typeCode === 0 && value.length <= limit && (i !== issuedAt || index !== REQUEST_ID_INDEX)) {
+        // Checked after it is written, as in childWithValue: only non-ASCII
+        // text (or text that did not fit) is looked at for lone surrogates.
+        const next = boundary.putStringChange(offset, index, value);
+        if (next - offset !== value.length + 6 && !value.isWellFormed()) {
+          refused = typeError(field, value, limit);
+          continue;
+        }
+        offset = next;
+        childValues[index] = value;
       } else {
         refused = typeError(field, value, limit);
         if (refused !== undefined) continue;
         if (i === issuedAt && index === REQUEST_ID_INDEX) {
           offset = boundary.putIssuedId(offset, index);
         } else {
-          // A string (checked well-formed above) by the one loop (see putOne).
-          offset = field.typeCode === 0 ? boundary.putStringChange(offset, index, value) : boundary.putChange(offset, index, field.typeCode, payloadOf(value));
+          offset = boundary.putChange(offset, index, field.typeCode, payloadOf(value));
         }
         childValues[index] = value === 0 ? 0 : value; // -0 is stored as 0
       }
