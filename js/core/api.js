@@ -8,7 +8,7 @@ import { MAX_VALUE_BYTES_LIMIT } from './status.js';
 import { Registry } from './registry.js';
 import { ROOT, Scope } from './scope.js';
 import { createStore } from './store.js';
-import { forgetAll, noteMiss, noteSessionMiss, recall, recallMiss, recallSession } from './child-memo.js';
+import { forgetAll, noteMiss, noteMissOne, noteSessionMiss, recall, recallMiss, recallMissOne, recallSession } from './child-memo.js';
 import { createBinding, diagnosticsOption } from './binding.js';
 
 const EMPTY = Object.freeze({});
@@ -93,7 +93,7 @@ export function createContextApi(carrier, boundary) {
    * a probe of the walks alone). One field's value is not kept for the
    * caller: storing a new string into a long-lived closure slot costs a
    * write barrier each call. A Proxy's traps or a getter may throw: callers
-   * catch (see walkError).
+   * catch (resolve() tells which).
    */
   function walkFields(input) {
     const proto = getPrototypeOf(input);
@@ -121,65 +121,39 @@ export function createContextApi(carrier, boundary) {
   }
 
   /**
-   * What walkFields()'s throw means: a getter's (or a Proxy get trap's)
-   * own error goes to the caller as thrown, as reading the value would
-   * throw it anywhere; a throw while enumerating the keys (a revoked Proxy,
-   * duplicate ownKeys) is the input's fault, told by fieldNames().
-   */
-  function walkError(input, where, error) {
-    try {
-      for (const key in input) hasOwn.call(input, key);
-    } catch {
-      return fieldNames(input, where); // throws its ERR_INVALID_ARG_TYPE
-    }
-    return error;
-  }
-
-  /**
    * The scope `withContext(input)` / `enterContext(input)` enters under
-   * `parent`. `memoAsked`: withContext has just asked the memo and missed
-   * (and, for an object, found it is not a plain object of one field or more).
+   * `parent`. `asked`: withContext has asked the memo for this session id
+   * already, or walked this object and found no plain list of fields in it.
    */
-  function resolve(parent, input, where = 'withContext', memoAsked = false) {
-    if (typeof input === 'string') return resolveSession(parent, input, memoAsked);
+  function resolve(parent, input, where = 'withContext', asked = false) {
+    if (typeof input === 'string') return resolveSession(parent, input, asked);
     if (input === null || typeof input !== 'object') throw notPlain(where, input);
     let proto;
+    let names;
     try {
       proto = getPrototypeOf(input);
     } catch (error) {
       throw notPlain(where, input, `an object that cannot be read (${error?.message ?? error})`);
     }
     if (proto !== ObjectPrototype && proto !== null) throw notPlain(where, input);
-    if (!memoAsked) {
+    if (!asked) {
       let known;
       try {
         known = recall(parent, input);
+        if (known === undefined) names = walkFields(input);
       } catch (error) {
-        if (error?.code !== undefined) throw error;
-        throw notPlain(where, input, `an object that cannot be read (${error?.message ?? error})`);
+        // Keys that cannot be enumerated (a revoked Proxy, duplicate
+        // ownKeys) are the input's fault: fieldNames() throws the named
+        // error. Otherwise a getter threw: its own error, as thrown.
+        fieldNames(input, where);
+        throw error;
       }
       if (known !== undefined) return known;
-    }
-    return resolveNew(parent, input, where, memoAsked);
-  }
-
-  /**
-   * A plain object's scope when no remembered child matched it.
-   * `walked`: withContext's objectScope() walked it already (and found no
-   * plain field list: none, or an inherited enumerable key).
-   */
-  function resolveNew(parent, input, where, walked = false) {
-    if (!walked) {
-      let names;
-      try {
-        names = walkFields(input);
-      } catch (error) {
-        throw walkError(input, where, error);
-      }
       if (typeof names === 'string') return resolveOne(parent, names, input[names]);
       if (names !== undefined) return resolveFields(parent, names, walkedValues);
     }
-    const names = fieldNames(input, where);
+    // No fields, or inherited enumerable keys beside its own: by Object.keys.
+    names = fieldNames(input, where);
     const n = names.length;
     if (n === 0) return parent === ROOT && carrier.getStore() === undefined ? ROOT : twinOf(parent);
     const values = new Array(n);
@@ -214,15 +188,15 @@ export function createContextApi(carrier, boundary) {
    * context.with. Its callers asked the memo for a remembered child already.
    */
   function resolveOne(parent, name, value) {
-    const issued = boundary.isLastIssued(value);
-    if (!issued) {
-      const remembered = recallMiss(parent, name, value);
-      if (remembered !== undefined) return remembered;
-    }
     const field = registry.lookup(name);
     if (field === undefined) throw unknownFields([name]);
+    const issued = boundary.isLastIssued(value);
+    if (!issued) {
+      const remembered = recallMissOne(parent, name, field.index, value);
+      if (remembered !== undefined) return remembered;
+    }
     const scope = childWithValue(parent, field, value, issued);
-    if (!issued) noteMiss(parent, name, value, scope);
+    if (!issued) noteMissOne(parent, name, field.index, scope);
     return scope;
   }
 
@@ -248,7 +222,7 @@ export function createContextApi(carrier, boundary) {
     const known = memoAsked ? undefined : recallSession(parent, sessionId);
     if (known !== undefined) return known;
     const scope = childWithValue(parent, SESSION_FIELD, sessionId);
-    noteSessionMiss(parent, sessionId, scope);
+    noteSessionMiss(parent, scope);
     return scope;
   }
 
@@ -269,7 +243,7 @@ export function createContextApi(carrier, boundary) {
       if (known !== undefined) return known;
       names = typeof input === 'object' && input !== null ? walkFields(input) : undefined;
     } catch {
-      return resolve(parent, input, 'withContext'); // checks it again, and reports (walkError)
+      return resolve(parent, input, 'withContext'); // checks it again, and reports
     }
     // A miss goes on without walking the memo a second time.
     if (typeof names === 'string') return resolveOne(parent, names, input[names]);

@@ -6,7 +6,7 @@
 //   a child is remembered only on its second sighting, so a fresh value per
 //   call (a request id) never evicts the useful ones; an input holding the
 //   id generateRequestId() just made is not sighted at all (it is new by
-//   construction: api.js resolveNew); configure() forgets everything (the
+//   construction: api.js resolveFields); configure() forgets everything (the
 //   rules the children were checked under changed).
 //
 // A remembered child crosses nothing: a sampling loop or withContext('s-1')
@@ -27,7 +27,7 @@ export function forgetAll() {
 function memoOf(parent) {
   const memo = parent.kids;
   if (memo !== undefined && memo.epoch === epoch) return memo;
-  return (parent.kids = { epoch, recent: [], missNames: undefined, missValues: undefined, missScope: undefined, sessions: undefined, lastSession: undefined, lastSessionScope: undefined });
+  return (parent.kids = { epoch, recent: [], missNames: undefined, missValues: undefined, missIndex: -1, missScope: undefined, sessions: undefined, lastSessionScope: undefined });
 }
 
 /**
@@ -70,7 +70,6 @@ function matches(input, names, values) {
 }
 
 function sameFields(knownNames, knownValues, names, values) {
-  if (typeof names === 'string') return knownNames === names && knownValues === values;
   const n = names.length;
   if (typeof knownNames === 'string' || knownNames.length !== n) return false;
   for (let i = 0; i < n; i++) {
@@ -79,35 +78,62 @@ function sameFields(knownNames, knownValues, names, values) {
   return true;
 }
 
+// The last miss is kept in slots of the long-lived memo, and each new value
+// stored there costs V8 a write barrier (~6 ns a store, Node 20 and 24, a
+// probe of old-object stores): a one-field miss keeps its name (an
+// interned string), its field's index (a small integer) and its scope, and
+// its value is read back from the scope's own mirror.
+
 /**
  * The child made for the same input by the last miss, now remembered (its
  * second sighting), or undefined. Call before making a child. `names` and
- * `values`: the input's names and values in order, or for an input of one
- * field its name and value themselves (most new scopes set one field: no
- * array is made for them).
+ * `values`: the input's names and values in order.
  */
 export function recallMiss(parent, names, values) {
   const memo = parent.kids;
   if (memo === undefined || memo.epoch !== epoch || memo.missScope === undefined) return undefined;
   if (!sameFields(memo.missNames, memo.missValues, names, values)) return undefined;
+  return remember(memo, memo.missNames, memo.missValues);
+}
+
+/** recallMiss for an input of one field, `name` (of field `index`): `value`. */
+export function recallMissOne(parent, name, index, value) {
+  const memo = parent.kids;
+  if (memo === undefined || memo.epoch !== epoch || memo.missIndex !== index || memo.missNames !== name) return undefined;
+  const scope = memo.missScope;
+  if (scope === undefined || scope.values[index] !== value) return undefined;
+  return remember(memo, [name], [value]);
+}
+
+function remember(memo, names, values) {
   const recent = memo.recent;
   if (recent.length >= RECENT_LIMIT) recent.shift();
   const remembered = memo.missScope;
-  const one = typeof memo.missNames === 'string';
-  recent.push({ names: one ? [memo.missNames] : memo.missNames, values: one ? [memo.missValues] : memo.missValues, scope: remembered });
+  recent.push({ names, values, scope: remembered });
   memo.missNames = memo.missValues = memo.missScope = undefined;
+  memo.missIndex = -1;
   return remembered;
 }
 
 /**
- * Notes the child just made for `names`/`values` (as recallMiss takes them) as the last miss. It lives
- * in three slots rather than one object: a fresh request id per call would
+ * Notes the child just made for `names`/`values` as the last miss. It lives
+ * in slots rather than one object: a fresh request id per call would
  * otherwise allocate an entry every time.
  */
 export function noteMiss(parent, names, values, scope) {
   const memo = memoOf(parent);
   memo.missNames = names;
   memo.missValues = values;
+  memo.missIndex = -1;
+  memo.missScope = scope;
+}
+
+/** noteMiss for an input of one field, `name` (of field `index`). */
+export function noteMissOne(parent, name, index, scope) {
+  const memo = memoOf(parent);
+  memo.missNames = name;
+  memo.missValues = undefined;
+  memo.missIndex = index;
   memo.missScope = scope;
 }
 
@@ -117,18 +143,17 @@ export function recallSession(parent, sessionId) {
   if (memo === undefined || memo.epoch !== epoch) return undefined;
   const known = memo.sessions?.get(sessionId);
   if (known !== undefined) return known;
-  if (memo.lastSession !== sessionId) return undefined;
+  // The last miss's session id is its scope's own: one slot (see noteMissOne).
+  const remembered = memo.lastSessionScope;
+  if (remembered === undefined || remembered.sessionId !== sessionId) return undefined;
   const sessions = (memo.sessions ??= new Map());
   if (sessions.size >= SESSION_LIMIT) sessions.clear();
-  const remembered = memo.lastSessionScope;
   sessions.set(sessionId, remembered);
-  memo.lastSession = memo.lastSessionScope = undefined;
+  memo.lastSessionScope = undefined;
   return remembered;
 }
 
 /** Notes the session child just made as the last session miss. */
-export function noteSessionMiss(parent, sessionId, scope) {
-  const memo = memoOf(parent);
-  memo.lastSession = sessionId;
-  memo.lastSessionScope = scope;
+export function noteSessionMiss(parent, scope) {
+  memoOf(parent).lastSessionScope = scope;
 }
