@@ -69,6 +69,13 @@ function matches(input, names, values) {
   return i === names.length;
 }
 
+function sameNames(knownNames, names) {
+  const n = names.length;
+  if (typeof knownNames !== 'object' || knownNames.length !== n) return false;
+  for (let i = 0; i < n; i++) if (knownNames[i] !== names[i]) return false;
+  return true;
+}
+
 function sameFields(knownNames, knownValues, names, values) {
   const n = names.length;
   if (typeof knownNames === 'string' || knownNames.length !== n) return false;
@@ -122,7 +129,9 @@ function remember(memo, names, values) {
  */
 export function noteMiss(parent, names, values, scope) {
   const memo = memoOf(parent);
-  memo.missNames = names;
+  // A call site gives the same names each time: the last miss's array is
+  // kept then (an equal one, not a new value to store).
+  if (!sameNames(memo.missNames, names)) memo.missNames = names;
   memo.missValues = values;
   memo.missIndex = -1;
   memo.missScope = scope;
