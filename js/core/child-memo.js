@@ -77,11 +77,8 @@ function sameNames(knownNames, names) {
 }
 
 function sameFields(knownNames, knownValues, names, values) {
-  const n = names.length;
-  if (typeof knownNames === 'string' || knownNames.length !== n) return false;
-  for (let i = 0; i < n; i++) {
-    if (knownNames[i] !== names[i] || knownValues[i] !== values[i]) return false;
-  }
+  if (!sameNames(knownNames, names)) return false;
+  for (let i = 0; i < values.length; i++) if (knownValues[i] !== values[i]) return false;
   return true;
 }
 
