@@ -114,6 +114,17 @@ describe('names', () => {
     const bare = Object.assign(Object.create(null), { model_id: 'own' });
     withContext(bare, () => assert.deepEqual(getCurrentContext(), { model_id: 'own' }));
   });
+  it("a polluted Object.prototype (an enumerable key every object inherits) neither becomes a field nor breaks a scope", () => {
+    Object.prototype.polluter = 'x'; // eslint-disable-line no-extend-native
+    try {
+      for (let round = 0; round < 3; round++) {
+        withContext({ sessionId: 'own-1' }, () => assert.deepEqual(getCurrentContext(), { session_id: 'own-1' }));
+        withContext({ sessionId: `own-${round}`, modelId: 'm' }, () => assert.deepEqual(getCurrentContext(), { session_id: `own-${round}`, model_id: 'm' }));
+      }
+    } finally {
+      delete Object.prototype.polluter;
+    }
+  });
   it('both spellings of one field in one call', () => {
     refused({ session_id: 'a', sessionId: 'a' }, INVALID, /given twice/);
     refused({ samplingIteration: 1, sampling_iteration: 2 }, INVALID, /given twice/);
