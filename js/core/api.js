@@ -120,6 +120,11 @@ export function createContextApi(carrier, boundary) {
     return names;
   }
 
+  /** The scope of the fields walkFields() just answered with `names` (a name, or names with walkedValues). */
+  function walkedScope(parent, input, names) {
+    return typeof names === 'string' ? resolveOne(parent, names, input[names]) : resolveFields(parent, names, walkedValues);
+  }
+
   /**
    * The scope `withContext(input)` / `enterContext(input)` enters under
    * `parent`. `asked`: withContext has asked the memo for this session id
@@ -149,8 +154,7 @@ export function createContextApi(carrier, boundary) {
         throw error;
       }
       if (known !== undefined) return known;
-      if (typeof names === 'string') return resolveOne(parent, names, input[names]);
-      if (names !== undefined) return resolveFields(parent, names, walkedValues);
+      if (names !== undefined) return walkedScope(parent, input, names);
     }
     // No fields, or inherited enumerable keys beside its own: by Object.keys.
     names = fieldNames(input, where);
@@ -218,8 +222,8 @@ export function createContextApi(carrier, boundary) {
   }
 
   /** withContext('s-1', fn): children by session id, same memo rule. */
-  function resolveSession(parent, sessionId, memoAsked = false) {
-    const known = memoAsked ? undefined : recallSession(parent, sessionId);
+  function resolveSession(parent, sessionId, asked = false) {
+    const known = asked ? undefined : recallSession(parent, sessionId);
     if (known !== undefined) return known;
     const scope = childWithValue(parent, SESSION_FIELD, sessionId);
     noteSessionMiss(parent, scope);
@@ -246,9 +250,7 @@ export function createContextApi(carrier, boundary) {
       return resolve(parent, input, 'withContext'); // checks it again, and reports
     }
     // A miss goes on without walking the memo a second time.
-    if (typeof names === 'string') return resolveOne(parent, names, input[names]);
-    if (names !== undefined) return resolveFields(parent, names, walkedValues);
-    return resolve(parent, input, 'withContext', true);
+    return names !== undefined ? walkedScope(parent, input, names) : resolve(parent, input, 'withContext', true);
   }
 
   function notAFunction(fn) {

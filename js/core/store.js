@@ -11,6 +11,8 @@ import { ROOT, Scope } from './scope.js';
 import { utf8Length } from './boundary.js';
 
 const REQUEST_ID_INDEX = 1;
+/** putText's answer for text holding a lone surrogate (a negative offset, like -1 for "does not fit"). */
+const ILL_FORMED = -2;
 
 /** A checked value as its change payload: the text, decimal digits, or '1'/'0'. */
 function payloadOf(value) {
@@ -139,15 +141,12 @@ export function createStore(boundary, registry, unknownFields) {
       if (value === undefined || value === null) {
         childValues[index] = undefined;
         offset = boundary.putChange(offset, index, CHANGE_UNSET, '');
-      } else if (typeof value === 'string' && field.typeCode === 0 && value.length <= limit && (i !== issuedAt || index !== REQUEST_ID_INDEX)) {
-        // Checked after it is written, as in childWithValue: only non-ASCII
-        // text (or text that did not fit) is looked at for lone surrogates.
-        const next = boundary.putStringChange(offset, index, value);
-        if (next - offset !== value.length + 6 && !value.isWellFormed()) {
+      } else if (isText(field, value) && (i !== issuedAt || index !== REQUEST_ID_INDEX)) {
+        offset = putText(offset, index, value);
+        if (offset === ILL_FORMED) {
           refused = typeError(field, value, limit);
           continue;
         }
-        offset = next;
         childValues[index] = value;
       } else {
         refused = typeError(field, value, limit);
@@ -179,6 +178,28 @@ export function createStore(boundary, registry, unknownFields) {
   }
 
   /**
+   * Whether `value` is text for the string field `field` within the limit:
+   * written first and checked after (putText), where any other value is
+   * checked first (typeError). An ASCII string (most values) is well-formed,
+   * so only other text is looked at for lone surrogates: the check before
+   * the write was ~5% of a fresh withContext({ sessionId }) (whole-process A/B).
+   */
+  function isText(field, value) {
+    return typeof value === 'string' && field.typeCode === 0 && value.length <= registry.maxValueBytes;
+  }
+
+  /**
+   * Writes text (isText) as field `index`'s change at `offset` by the one
+   * loop (boundary.putStringChange): the next offset, -1 when it does not
+   * fit, or ILL_FORMED when it holds a lone surrogate (written as U+FFFD: the
+   * caller refuses it before anything crosses).
+   */
+  function putText(offset, index, text) {
+    const next = boundary.putStringChange(offset, index, text);
+    return next - offset === text.length + 6 || text.isWellFormed() ? next : ILL_FORMED;
+  }
+
+  /**
    * The JavaScript type of `value` for `field` checked (every value rule is
    * the core's), and a string's length against `limit` before a byte is
    * copied (no UTF-16 unit is less than a byte) and its well-formedness (a
@@ -207,18 +228,13 @@ export function createStore(boundary, registry, unknownFields) {
    */
   function childWithValue(parent, field, value, issued = false) {
     if (value === null) value = undefined;
-    // A string for a string field within the limit is checked after it is
-    // written: an ASCII one (most values) is well-formed, and only other
-    // text is looked at for lone surrogates (the check before the write was
-    // ~5% of a fresh withContext({ sessionId }), whole-process A/B).
-    const text = typeof value === 'string' && field.typeCode === 0 && value.length <= registry.maxValueBytes;
-    if (value !== undefined && !text) {
+    if (value !== undefined && !isText(field, value)) {
       const error = typeError(field, value, registry.maxValueBytes);
       if (error !== undefined) throw error;
     }
     issued = issued && field.index === REQUEST_ID_INDEX;
     const length = putOne(field, value, issued);
-    if (text && !issued && length !== value.length + 6 && !value.isWellFormed()) throw typeError(field, value, registry.maxValueBytes);
+    if (length === ILL_FORMED) throw typeError(field, value, registry.maxValueBytes);
     if (length < 0) throw overflow(field, value, [field.name]);
     let handle = boundary.createScope(parent.handle, length, 0);
     if (handle === -Status.STALE_HANDLE && parent !== ROOT) {
@@ -242,7 +258,7 @@ export function createStore(boundary, registry, unknownFields) {
   function putOne(field, value, issued) {
     if (value === undefined) return boundary.putChange(0, field.index, CHANGE_UNSET, '');
     if (issued) return boundary.putIssuedId(0, field.index);
-    if (field.typeCode === 0) return boundary.putStringChange(0, field.index, value);
+    if (field.typeCode === 0) return putText(0, field.index, value); // isText: any other string was refused
     return boundary.putChange(0, field.index, field.typeCode, payloadOf(value));
   }
 
