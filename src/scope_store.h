@@ -63,7 +63,14 @@ struct CreateResult {
   const char* request_id = nullptr;
   uint32_t request_id_index = 0;
   uint32_t request_id_generation = 0;
+  // The handle is a scope made before under the same parent, the same child
+  // byte for byte (see Create): callers that remember children by their
+  // input (js/core/child-memo.js) remember this one now.
+  bool repeated = false;
 };
+
+// How many of a parent's latest children Create compares a new child with.
+constexpr size_t kRecentChildren = 2;
 
 class ScopeStore {
  public:
@@ -77,6 +84,12 @@ class ScopeStore {
   // validated (string limit: max_value_bytes, 0 = the registry's) before
   // anything is stored; one field given twice is kDuplicateField. Inherited
   // values are copied, not checked again.
+  //
+  // A child equal to one of the kRecentChildren made last under the same
+  // parent (the same entries, byte for byte) is not stored again: its
+  // handle is answered, with out->repeated. A child given a request id of
+  // the core's (fresh or issued) is new by construction: neither compared
+  // nor counted among the latest, so it pushes none of them out.
   Status Create(uint64_t parent, const uint8_t* changes, size_t len, size_t max_value_bytes,
                 CreateResult* out);
 
@@ -106,8 +119,16 @@ class ScopeStore {
     bool holds = false;  // occupies arena bytes (until evicted)
     uint32_t offset = 0;
     uint32_t entries_len = 0;
+    // Slot indexes of the latest children made under this scope (newest
+    // first; kNoChild: none). Indexes only: a child is found again by its
+    // slot being live with the same entries, whatever its generation.
+    uint16_t recent_children[kRecentChildren] = {kNoChild, kNoChild};
   };
+  static constexpr uint16_t kNoChild = 0xFFFF;
   const Slot* Lookup(uint64_t handle) const;
+  // The handle of a live scope among `recent` whose entries are the child's
+  // just built (child_data_, entries_len), or 0.
+  uint64_t RecentChild(const uint16_t* recent, size_t entries_len) const;
   // Room for `size` bytes after the newest scope, evicting the oldest; the
   // returned slot index is the ring's next one.
   bool Allocate(size_t size, size_t* slot_index, uint32_t* offset);
@@ -130,6 +151,8 @@ class ScopeStore {
   RequestIdPool ids_;
   RequestIdPool issued_;
   size_t child_len_ = 0;
+  bool child_has_core_id_ = false;  // the child being built has a fresh or issued id
+  uint16_t root_children_[kRecentChildren] = {kNoChild, kNoChild};  // the root's latest children
   size_t next_ = 0;    // next slot of the ring
   size_t oldest_ = 0;  // oldest slot holding bytes (== next_ when none)
   size_t holding_ = 0; // slots holding bytes

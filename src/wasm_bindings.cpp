@@ -27,7 +27,9 @@ mellea::Core& TheCore() {
 // The result area, read by JS as u32 words at a fixed address:
 // [0] output pointer, [1] output length, [2] refused field index (or -1),
 // [3] refused code point, [4] index in the id pool of the request id a scope
-// creation made, [5] the id pool's generation then (see idPoolArea).
+// creation made, [5] the id pool's generation then (see idPoolArea), [6] 1
+// when the handle a scope creation answered is a child made before
+// (CreateResult::repeated), else 0.
 struct ResultArea {
   uint32_t out_ptr;
   uint32_t out_len;
@@ -35,6 +37,7 @@ struct ResultArea {
   uint32_t bad_cp;
   uint32_t request_id_index;
   uint32_t request_id_generation;
+  uint32_t repeated;
 };
 ResultArea g_result;
 
@@ -67,11 +70,13 @@ uint32_t IdPoolArea() { return static_cast<uint32_t>(reinterpret_cast<uintptr_t>
 // result area. A generated request id is left there too.
 double ScopeCreate(double parent_d, uint32_t len, uint32_t max_value_bytes) {
   uint64_t parent = 0;
+  g_result.repeated = 0;
   if (!ToHandle(parent_d, &parent)) return -static_cast<double>(mellea::to_int(Status::kStaleHandle));
   mellea::CreateResult r;
   const Status s = TheCore().CreateScope(parent, len, max_value_bytes, &r);
   g_result.bad_field = r.bad_field;
   g_result.bad_cp = r.bad_cp;
+  g_result.repeated = r.repeated ? 1 : 0;
   if (s != Status::kOk) return -static_cast<double>(mellea::to_int(s));
   g_result.request_id_index = r.request_id_index;
   g_result.request_id_generation = r.request_id_generation;

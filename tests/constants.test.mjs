@@ -69,3 +69,19 @@ test('the running module reports the same input area size', () => {
   const { internals } = createRequire(import.meta.url)('../dist/cjs/node/runtime.js');
   assert.equal(internals.boundary.inputCapacity, js.INPUT_BYTES);
 });
+
+test('src/text_changes.wat writes entries as the core reads them, and answers TEXT_NOT_WRITTEN as JS expects', () => {
+  const wat = readFileSync(join(root, 'src/text_changes.wat'), 'utf8').replace(/;;.*$/gm, '');
+  // Its only f64 constant is the answer for text it leaves to JS.
+  const answers = [...wat.matchAll(/f64\.const (-?\d+)/g)].map((m) => Number(m[1]));
+  assert.ok(answers.length > 0);
+  for (const answer of answers) assert.equal(answer, js.TEXT_NOT_WRITTEN);
+  // The entry header: u8 index, u8 kind (a string), u32 length; the payload after it.
+  assert.equal(constant(readFileSync(join(root, 'src/scope_store.cpp'), 'utf8'), 'kEntryHeader'), 6);
+  assert.match(wat, /\(local\.set \$payload \(i32\.add \(local\.get \$at\) \(i32\.const 6\)\)\)/);
+  assert.match(wat, /\(i32\.store8 offset=1 \(local\.get \$at\) \(i32\.const (\d+)\)\)/);
+  assert.equal(Number(/\(i32\.store8 offset=1 \(local\.get \$at\) \(i32\.const (\d+)\)\)/.exec(wat)[1]), js.TYPE_CODES.string);
+  assert.match(wat, /\(i32\.store offset=2 align=1 \(local\.get \$at\) \(local\.get \$n\)\)/);
+  // Only ASCII is written as it is (one byte per UTF-16 unit).
+  assert.match(wat, /\(i32\.gt_u \(local\.get \$c\) \(i32\.const 0x7f\)\)/);
+});

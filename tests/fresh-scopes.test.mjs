@@ -176,13 +176,30 @@ describe('names and memo', () => {
     assert.equal(getField('sessionId'), undefined);
   });
 
-  it('the same one-field input met twice in a row gives the same scope, another value a new one', () => {
+  it('the same one-field input met twice in a row is stored once and remembered, another value makes a new scope', () => {
     const first = inScope({ sessionId: 'memo-1' }).scope;
+    // The second time the core answers the scope it made (its handle: nothing
+    // stored), and the memo keeps it: from the third on, nothing crosses.
     const second = inScope({ sessionId: 'memo-1' }).scope;
-    assert.equal(second, first);
+    assert.equal(second.handle, first.handle);
+    assert.equal(inScope({ sessionId: 'memo-1' }).scope, second);
+    assert.equal(inScope({ sessionId: 'memo-1' }).scope, second);
     const other = inScope({ sessionId: 'memo-2' }).scope;
-    assert.notEqual(other, first);
+    assert.notEqual(other.handle, first.handle);
     assert.equal(other.sessionId, 'memo-2');
+    // Two inputs taking turns are both found: the core compares a new child
+    // with the two it made last under the same parent.
+    const a = inScope({ sessionId: 'turn-a' }).scope;
+    const b = inScope({ sessionId: 'turn-b' }).scope;
+    assert.equal(inScope({ sessionId: 'turn-a' }).scope.handle, a.handle);
+    assert.equal(inScope({ sessionId: 'turn-b' }).scope.handle, b.handle);
+    const rememberedA = inScope({ sessionId: 'turn-a' }).scope;
+    assert.equal(inScope({ sessionId: 'turn-b' }).scope, inScope({ sessionId: 'turn-b' }).scope);
+    assert.equal(inScope({ sessionId: 'turn-a' }).scope, rememberedA);
+    // Request scopes with fresh ids in between push nothing out.
+    const kept = inScope('kept-session').scope;
+    for (let i = 0; i < 5; i++) withContext({ requestId: generateRequestId() }, () => {});
+    assert.equal(inScope('kept-session').scope.handle, kept.handle);
     // A null and an unset field are different inputs.
     withContext({ modelId: 'm' }, () => {
       const unset = inScope({ modelId: null }).scope;

@@ -46,8 +46,10 @@ describe('npm pack tarball', () => {
     assert.ok(!files.some((f) => f.startsWith('types/')), files.join('\n'));
     // One wasm build: no second binary of an earlier layout (the Workers build imports the browsers' file).
     assert.deepEqual(files.filter((f) => f.endsWith('.wasm')), ['dist/browser/mellea_core.wasm']);
-    // One glue for every host (Workers too: it is linked without code generation from strings).
-    assert.deepEqual(files.filter((f) => f.startsWith('dist/wasm/')).sort(), ['dist/wasm/mellea_core.cjs', 'dist/wasm/mellea_core_wasm.cjs']);
+    // One glue for every host (Workers too: it is linked without code
+    // generation from strings), and the Node runtime's fresh-scope crossing
+    // (src/text_changes.wat assembled, base64).
+    assert.deepEqual(files.filter((f) => f.startsWith('dist/wasm/')).sort(), ['dist/wasm/mellea_core.cjs', 'dist/wasm/mellea_core_wasm.cjs', 'dist/wasm/text_changes_wasm.cjs']);
   });
 
   it('works through require and import in an empty project, as one store', () => {

@@ -8,7 +8,7 @@ import { MAX_VALUE_BYTES_LIMIT } from './status.js';
 import { Registry } from './registry.js';
 import { ROOT, Scope } from './scope.js';
 import { createStore } from './store.js';
-import { forgetAll, noteMiss, noteMissOne, noteSessionMiss, recall, recallMiss, recallMissOne, recallSession } from './child-memo.js';
+import { forgetAll, recall, recallSession, remember, rememberSession } from './child-memo.js';
 import { createBinding, diagnosticsOption } from './binding.js';
 
 const EMPTY = Object.freeze({});
@@ -166,21 +166,17 @@ export function createContextApi(carrier, boundary) {
   }
 
   /**
-   * The scope of the fields `names`/`values` (read once from the input).
-   * An input holding the id generateRequestId() just made is new by
-   * construction: not compared with the last miss nor noted as one (so it
-   * does not push out an input that may come again).
+   * The scope of the fields `names`/`values` (read once from the input),
+   * remembered when the core answers it as made before (child-memo.js). An
+   * input holding the id generateRequestId() just made is new by
+   * construction: the core copies that id (and never answers it as made before).
    */
   function resolveFields(parent, names, values) {
     const n = names.length;
     let issuedAt = -1;
     for (let i = 0; i < n && issuedAt < 0; i++) if (boundary.isLastIssued(values[i])) issuedAt = i;
-    if (issuedAt < 0) {
-      const remembered = recallMiss(parent, names, values);
-      if (remembered !== undefined) return remembered;
-    }
     const scope = childOf(parent, names, values, issuedAt);
-    if (issuedAt < 0) noteMiss(parent, names, values, scope);
+    if (boundary.repeated()) remember(parent, names, values, scope);
     return scope;
   }
 
@@ -194,13 +190,8 @@ export function createContextApi(carrier, boundary) {
   function resolveOne(parent, name, value) {
     const field = registry.lookup(name);
     if (field === undefined) throw unknownFields([name]);
-    const issued = boundary.isLastIssued(value);
-    if (!issued) {
-      const remembered = recallMissOne(parent, name, field.index, value);
-      if (remembered !== undefined) return remembered;
-    }
-    const scope = childWithValue(parent, field, value, issued);
-    if (!issued) noteMissOne(parent, name, field.index, scope);
+    const scope = childWithValue(parent, field, value, boundary.isLastIssued(value));
+    if (boundary.repeated()) remember(parent, [name], [value], scope);
     return scope;
   }
 
@@ -226,7 +217,7 @@ export function createContextApi(carrier, boundary) {
     const known = asked ? undefined : recallSession(parent, sessionId);
     if (known !== undefined) return known;
     const scope = childWithValue(parent, SESSION_FIELD, sessionId);
-    noteSessionMiss(parent, scope);
+    if (boundary.repeated()) rememberSession(parent, sessionId, scope);
     return scope;
   }
 

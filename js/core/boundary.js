@@ -198,9 +198,20 @@ export class CoreError extends Error {
 }
 
 export class Boundary {
-  /** @param module the instantiated Emscripten module (embind functions on it) */
-  constructor(module) {
+  /**
+   * @param module the instantiated Emscripten module (embind functions on it)
+   * @param textChanges src/text_changes.wat's exports (instantiateTextChanges), where the engine has them
+   */
+  constructor(module, textChanges) {
     this.m = module;
+    /**
+     * src/text_changes.wat's exports where this engine has them (else
+     * undefined): scopeWithText(parent, index, text) and
+     * scopeWithTwoTexts(parent, index, text, index, text) make the child
+     * with ASCII text in one crossing, answering its handle, -status or
+     * TEXT_NOT_WRITTEN (js/core/store.js uses them).
+     */
+    this.textChanges = textChanges;
     /** The whole wasm memory; it never grows, so this view never goes stale. */
     this.heap = module.HEAPU8;
     /** A Buffer over the same memory in Node (in-place UTF-8/latin1 decoding). */
@@ -210,7 +221,7 @@ export class Boundary {
     this.input = module.inputArea();
     this.inputCapacity = module.inputCapacity();
     this.inputEnd = this.input + this.inputCapacity;
-    this.result = new Uint32Array(this.heap.buffer, module.resultArea(), 6);
+    this.result = new Uint32Array(this.heap.buffer, module.resultArea(), 7);
     // Ids are read out of wasm a block at a time: the core writes each block
     // as a JSON array of strings, parsed here into one flat string per id
     // (~50 ns an id). Decoding 32 bytes per id (Buffer#latin1Slice, a call
@@ -360,6 +371,11 @@ export class Boundary {
 
   badField() {
     return this.result[2] | 0;
+  }
+
+  /** Whether the handle the last createScope answered is a child the core made before under that parent (the same values). */
+  repeated() {
+    return this.result[6] === 1;
   }
 
   badCodePoint() {

@@ -7,6 +7,7 @@
 // it loaded the Worker, since Workers refuse to compile bytes at run time),
 // asynchronous otherwise (browsers compile large modules off the main
 // thread only asynchronously).
+import { TEXT_NOT_WRITTEN } from './status.js';
 
 /** The wasm bytes from their base64 text (dist/wasm/mellea_core_wasm.cjs). */
 export function decodeBase64(text) {
@@ -19,10 +20,12 @@ export function decodeBase64(text) {
 
 /** Module options for createMelleaCore: `wasm` is a compiled WebAssembly.Module when `sync`, else the bytes. */
 function options(wasm, sync) {
-  return {
+  const module = {
     instantiateWasm(imports, receiveInstance) {
       if (sync) {
         const instance = new WebAssembly.Instance(wasm, imports);
+        // Its memory, for instantiateTextChanges to import.
+        module.memory = Object.values(instance.exports).find((value) => value instanceof WebAssembly.Memory);
         receiveInstance(instance);
         return instance.exports;
       }
@@ -33,6 +36,7 @@ function options(wasm, sync) {
     print() {},
     printErr() {},
   };
+  return module;
 }
 
 /**
@@ -53,4 +57,30 @@ export function instantiateSync(createMelleaCore, compiled) {
 /** A promise of the instantiated module from the wasm bytes (browsers). */
 export function instantiateAsync(createMelleaCore, bytes) {
   return createMelleaCore(options(bytes, false));
+}
+
+
+/**
+ * The fresh-scope crossing (src/text_changes.wat) beside the core `module`
+ * instantiateSync made, from its bytes; undefined where the engine has no
+ * JS String Builtins (Node 20, Bun: the module's `wasm:js-string` imports
+ * then go unmet) or the module does not answer its probe as it should.
+ * Callers then write every text in JS (js/core/boundary.js).
+ */
+export function instantiateTextChanges(module, bytes) {
+  try {
+    // Handle -1 is no scope (the core's answer, as for its own probe), and
+    // non-ASCII text is left to JS. Called once first: the glue's
+    // _mellea_scope_create is a JS function that puts the wasm export in its
+    // place on its first call, and the export is what to import (a call from
+    // wasm to wasm; through the JS function it was slower than the JS path).
+    const stale = module._mellea_scope_create(-1, 0, 0);
+    const input = module.inputArea();
+    const core = { memory: module.memory, scopeCreate: module._mellea_scope_create, input, inputEnd: input + module.inputCapacity() };
+    const textChanges = new WebAssembly.Instance(new WebAssembly.Module(bytes, { builtins: ['js-string'] }), { core }).exports;
+    if (textChanges.scopeWithText(-1, 0, 'a') !== stale || textChanges.scopeWithText(-1, 0, '\u00e9') !== TEXT_NOT_WRITTEN) return undefined;
+    return textChanges;
+  } catch {
+    return undefined;
+  }
 }

@@ -30,6 +30,16 @@ export class Scope {
   }
 }
 
+/**
+ * A copy of a scope's values, for its child to set its own in. With only the
+ * four built-in fields (the usual case) an array literal, which V8 allocates
+ * inline, where slice() is a builtin call: measured ~5% of a fresh
+ * withContext('s') on Node 22 (--cpu-prof line ticks).
+ */
+export function copyValues(values) {
+  return values.length === 4 ? [values[0], values[1], values[2], values[3]] : values.slice();
+}
+
 // Packed with one undefined per field (defineField appends one per new
 // field): children copy it with slice() and set values in place, without
 // growing or holing the array. Handle 0 is "no scope" to the core.

@@ -7,10 +7,12 @@
 import { ERR_INVALID_VALUE, ContextFieldError, describeType } from './errors.js';
 import { CHANGE_FRESH_REQUEST_ID, CHANGE_UNSET, REQUEST_ID_CHARS, Status } from './status.js';
 import { invalid, invalidFromStatus } from './registry.js';
-import { ROOT, Scope } from './scope.js';
+import { ROOT, Scope, copyValues } from './scope.js';
+import { createTextScopes } from './text-scopes.js';
 import { utf8Length } from './boundary.js';
 
 const REQUEST_ID_INDEX = 1;
+
 /** putText's answer for text holding a lone surrogate (a negative offset, like -1 for "does not fit"). */
 const ILL_FORMED = -2;
 
@@ -19,18 +21,18 @@ function payloadOf(value) {
   return typeof value === 'string' ? value : typeof value === 'number' ? `${value}` : value ? '1' : '0';
 }
 
-/**
- * A copy of a scope's values, for its child to set its own in. With only the
- * four built-in fields (the usual case) an array literal, which V8 allocates
- * inline, where slice() is a builtin call: measured ~5% of a fresh
- * withContext('s') on Node 22 (--cpu-prof line ticks).
- */
-function copyValues(values) {
-  return values.length === 4 ? [values[0], values[1], values[2], values[3]] : values.slice();
-}
-
 export function createStore(boundary, registry, unknownFields) {
   const fields = registry.fields;
+  // One crossing that reads, writes and stores ASCII text (src/text_changes.wat), where the engine has it.
+  // ASCII text in one crossing (js/core/text-scopes.js), where the Node
+  // runtime could instantiate src/text_changes.wat (boundary.textChanges).
+  // Only hosts with a `process` may have it: the browser bundle is built
+  // with globalThis.process undefined (scripts/build.mjs), so its minifier
+  // leaves text-scopes.js out (the browser writes text in JS; its payload
+  // bound keeps the bytes). Read once here: a read of globalThis.process
+  // (a getter in Node) measured ~20 ns.
+  const textScopes =
+    globalThis.process !== undefined && boundary.textChanges !== undefined ? createTextScopes(boundary.textChanges, registry, isText, limitFor) : undefined;
 
   /** Inherited values were accepted under the parent's limit, new ones under today's. */
   function limitFor(parent) {
@@ -123,6 +125,10 @@ export function createStore(boundary, registry, unknownFields) {
    */
   function childOf(parent, names, values, issuedAt = -1, retried = false) {
     const n = names.length;
+    if (n === 2 && textScopes !== undefined && issuedAt < 0) {
+      const scope = textScopes.withTwoTexts(parent, names, values);
+      if (scope !== undefined) return scope;
+    }
     const limit = registry.maxValueBytes;
     const childValues = copyValues(parent.values);
     let unknown;
@@ -227,6 +233,10 @@ export function createStore(boundary, registry, unknownFields) {
    * error if JS or the core refuses it.
    */
   function childWithValue(parent, field, value, issued = false) {
+    if (textScopes !== undefined && !issued && isText(field, value)) {
+      const scope = textScopes.withText(parent, field, value);
+      if (scope !== undefined) return scope; // else the whole way below
+    }
     if (value === null) value = undefined;
     if (value !== undefined && !isText(field, value)) {
       const error = typeError(field, value, registry.maxValueBytes);

@@ -8,14 +8,18 @@
 // and base64 bytes), so esbuild and webpack bundle a service without flags.
 import { Boundary } from '../core/boundary.js';
 import { createContextApi } from '../core/api.js';
-import { decodeBase64, instantiateSync } from '../core/instantiate.js';
+import { decodeBase64, instantiateSync, instantiateTextChanges } from '../core/instantiate.js';
 import { createCarrier } from './carrier.js';
 
 // From dist/cjs/node/runtime.js; this file only runs compiled to CommonJS.
 const createMelleaCore = require('../../wasm/mellea_core.cjs');
 const wasmBase64 = require('../../wasm/mellea_core_wasm.cjs');
 
+const textChangesBase64 = require('../../wasm/text_changes_wasm.cjs');
+
 const wasmModule = instantiateSync(createMelleaCore, new WebAssembly.Module(decodeBase64(wasmBase64)));
+// One crossing that also writes the text, where this engine lets wasm read JS strings (Node 22+).
+const textChanges = instantiateTextChanges(wasmModule, decodeBase64(textChangesBase64));
 
 export const carrier = createCarrier();
-export const { api, internals } = createContextApi(carrier, new Boundary(wasmModule));
+export const { api, internals } = createContextApi(carrier, new Boundary(wasmModule, textChanges));

@@ -98,6 +98,86 @@ std::string IssuedPayload(uint32_t index, uint32_t generation) {
   return p;
 }
 
+mellea::CreateResult CreateUnder(ScopeStore& store, uint64_t parent, const std::vector<uint8_t>& tlv) {
+  mellea::CreateResult r;
+  EXPECT_EQ(store.Create(parent, tlv.data(), tlv.size(), 0, &r), Status::kOk);
+  return r;
+}
+
+TEST(ScopeStore, AChildMadeAgainUnderTheSameParentIsAnsweredAsRepeated) {
+  FieldRegistry r;
+  ScopeStore store(r);
+  std::vector<uint8_t> s1, s2, s3, other_order;
+  Put(&s1, 0, 0, "session-0001");
+  Put(&s2, 0, 0, "session-0002");
+  Put(&s3, 0, 0, "session-0003");
+  const mellea::CreateResult first = CreateUnder(store, 0, s1);
+  EXPECT_FALSE(first.repeated);
+  EXPECT_EQ(store.live(), 1u);
+  // The same child again: the same handle, nothing stored.
+  const mellea::CreateResult again = CreateUnder(store, 0, s1);
+  EXPECT_TRUE(again.repeated);
+  EXPECT_EQ(again.handle, first.handle);
+  EXPECT_EQ(store.live(), 1u);
+  // The two latest are compared: s1 and s2 alternating are both found.
+  const mellea::CreateResult second = CreateUnder(store, 0, s2);
+  EXPECT_FALSE(second.repeated);
+  EXPECT_EQ(CreateUnder(store, 0, s1).handle, first.handle);
+  EXPECT_EQ(CreateUnder(store, 0, s2).handle, second.handle);
+  // A third pushes the oldest of them out: s1 is made anew.
+  EXPECT_FALSE(CreateUnder(store, 0, s3).repeated);
+  const mellea::CreateResult anew = CreateUnder(store, 0, s1);
+  EXPECT_FALSE(anew.repeated);
+  EXPECT_NE(anew.handle, first.handle);
+  EXPECT_EQ(JsonOf(store, anew.handle), "{\"session_id\":\"session-0001\"}");
+  // Under another parent the same changes make another child (its values differ).
+  const mellea::CreateResult child = CreateUnder(store, second.handle, s1);
+  EXPECT_FALSE(child.repeated);
+  EXPECT_EQ(JsonOf(store, child.handle), "{\"session_id\":\"session-0001\"}");
+  // The same values in another spelling (two changes, one of them a no-op
+  // unset) are the same entries: found.
+  Put(&other_order, 0, 0, "session-0001");
+  Put(&other_order, 2, mellea::kChangeUnset, "");
+  EXPECT_EQ(CreateUnder(store, second.handle, other_order).handle, child.handle);
+}
+
+TEST(ScopeStore, ARepeatedChildIsNeverAnEvictedOrReleasedOne) {
+  FieldRegistry r;
+  ScopeStore store(r);
+  std::vector<uint8_t> s1;
+  Put(&s1, 0, 0, "session-0001");
+  const mellea::CreateResult first = CreateUnder(store, 0, s1);
+  ASSERT_EQ(store.Release(first.handle), Status::kOk);
+  const mellea::CreateResult again = CreateUnder(store, 0, s1);
+  EXPECT_FALSE(again.repeated);
+  EXPECT_NE(again.handle, first.handle);
+  EXPECT_EQ(JsonOf(store, again.handle), "{\"session_id\":\"session-0001\"}");
+  // Evicted meanwhile (the ring went round): made anew.
+  for (size_t i = 0; i < mellea::kStoreBytes / 60000 + 2; ++i) {
+    std::vector<uint8_t> one;
+    Put(&one, 0, 0, std::string(60000, static_cast<char>('a' + i % 26)) + std::to_string(i));
+    mellea::CreateResult big;
+    ASSERT_EQ(store.Create(0, one.data(), one.size(), 65536, &big), Status::kOk);
+  }
+  std::string json;
+  EXPECT_EQ(store.Json(again.handle, &json), Status::kStaleHandle);
+  const mellea::CreateResult made = CreateUnder(store, 0, s1);
+  EXPECT_FALSE(made.repeated);
+  EXPECT_EQ(JsonOf(store, made.handle), "{\"session_id\":\"session-0001\"}");
+}
+
+TEST(ScopeStore, AChildWithACoreRequestIdIsNeitherComparedNorCountedAmongTheLatest) {
+  FieldRegistry r;
+  ScopeStore store(r);
+  std::vector<uint8_t> s1, fresh;
+  Put(&s1, 0, 0, "session-0001");
+  Put(&fresh, 1, mellea::kChangeFreshRequestId, "");
+  const mellea::CreateResult first = CreateUnder(store, 0, s1);
+  // Many request scopes in between push nothing out.
+  for (int i = 0; i < 10; ++i) EXPECT_FALSE(CreateUnder(store, 0, fresh).repeated);
+  EXPECT_EQ(CreateUnder(store, 0, s1).handle, first.handle);
+}
+
 TEST(ScopeStore, IssuedRequestIdIsCopiedFromTheIssuedBlock) {
   FieldRegistry r;
   ScopeStore store(r);
