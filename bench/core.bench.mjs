@@ -85,13 +85,17 @@ const SESSIONS = IDS.map((id) => Buffer.from(`sess-${id.slice(0, 18)}`).toString
 const INBOUND = IDS.map((id) => Buffer.from(id.split('').reverse().join('')).toString());
 const sessionKey = createContextKey('session_id');
 // This design's floor, for reference (no path users take): the session's
-// bytes written by the one loop, one crossing, the mirror and run(), with no
-// checks and no memo. What withContext adds over it is its own overhead.
+// bytes written and one crossing (where the engine has it, the one call of
+// src/text_changes.wat that reads the string in wasm; else the JS loop and
+// the core's create), the mirror and run(), with no checks and no memo.
+// What withContext adds over it is its own overhead.
 const Scope = ROOT.constructor;
+const scopeWithText = boundary.textChanges?.scopeWithText;
 function floorScope(session, fn) {
   const stored = carrier.getStore();
   const parent = stored === undefined ? ROOT : stored;
-  const handle = boundary.createScope(parent.handle, boundary.putStringChange(0, 0, session), 0);
+  const handle =
+    scopeWithText !== undefined ? scopeWithText(parent.handle, 0, session) : boundary.createScope(parent.handle, boundary.putStringChange(0, 0, session), 0);
   const values = parent.values.slice();
   values[0] = session;
   return carrier.run(new Scope(values, parent.maxValueBytes, handle), fn);

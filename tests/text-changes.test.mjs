@@ -60,7 +60,7 @@ describe('the fresh-scope crossing', () => {
     const texts = [
       '', 'a', 's-1', 'x'.repeat(255), 'x'.repeat(256), 'x'.repeat(257), 'sess-0123456789abcdef01', '0123456789abcdef0123456789abcdef',
       'tab\there', 'nul\u0000', 'del\u007f', 'c1\u0085', 'sé-1', '𝒳 session', 'lone \ud800', 'lone end \udc00', 'zero\u200bwidth', '\u2028line',
-      'a'.repeat(200) + 'é', '~!@#$%^&*()_+{}|:"<>?`-=[]\\;\',./',
+      'a'.repeat(200) + 'é', 'é'.repeat(200), '𝒳'.repeat(64), 'x'.repeat(255) + '\u0085', '~!@#$%^&*()_+{}|:"<>?`-=[]\\;\',./',
     ];
     const others = [undefined, null, 7, true, 'm-1', 'é'];
     const inputs = [];

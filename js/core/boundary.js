@@ -208,7 +208,7 @@ export class Boundary {
      * src/text_changes.wat's exports where this engine has them (else
      * undefined): scopeWithText(parent, index, text) and
      * scopeWithTwoTexts(parent, index, text, index, text) make the child
-     * with ASCII text in one crossing, answering its handle, -status or
+     * with text in one crossing, answering its handle, -status or
      * TEXT_NOT_WRITTEN (js/core/store.js uses them).
      */
     this.textChanges = textChanges;

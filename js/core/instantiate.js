@@ -70,7 +70,7 @@ export function instantiateAsync(createMelleaCore, bytes) {
 export function instantiateTextChanges(module, bytes) {
   try {
     // Handle -1 is no scope (the core's answer, as for its own probe), and
-    // non-ASCII text is left to JS. Called once first: the glue's
+    // a lone surrogate is left to JS. Called once first: the glue's
     // _mellea_scope_create is a JS function that puts the wasm export in its
     // place on its first call, and the export is what to import (a call from
     // wasm to wasm; through the JS function it was slower than the JS path).
@@ -78,7 +78,7 @@ export function instantiateTextChanges(module, bytes) {
     const input = module.inputArea();
     const core = { memory: module.memory, scopeCreate: module._mellea_scope_create, input, inputEnd: input + module.inputCapacity() };
     const textChanges = new WebAssembly.Instance(new WebAssembly.Module(bytes, { builtins: ['js-string'] }), { core }).exports;
-    if (textChanges.scopeWithText(-1, 0, 'a') !== stale || textChanges.scopeWithText(-1, 0, '\u00e9') !== TEXT_NOT_WRITTEN) return undefined;
+    if (textChanges.scopeWithText(-1, 0, 'a') !== stale || textChanges.scopeWithText(-1, 0, 'é\ud800') !== TEXT_NOT_WRITTEN) return undefined;
     return textChanges;
   } catch {
     return undefined;

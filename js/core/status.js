@@ -32,7 +32,7 @@ export const CHANGE_FRESH_REQUEST_ID = 0xfe;
 export const CHANGE_ISSUED_REQUEST_ID = 0xfd;
 /** src/scope_store.h kIssuedIdPayloadBytes: index and generation of an issued id, u32 LE each. */
 export const ISSUED_ID_PAYLOAD_BYTES = 8;
-/** src/text_changes.wat's answer for text it did not write (not ASCII, or over the input area); tests/constants.test.mjs reads the .wat. */
+/** src/text_changes.wat's answer for text it did not write (a lone surrogate, or text that may not fit the input area); tests/constants.test.mjs reads the .wat. */
 export const TEXT_NOT_WRITTEN = -65536;
 /** Field type codes (src/fields.h FieldType). */
 export const TYPE_CODES = Object.freeze({ string: 0, integer: 1, boolean: 2 });

@@ -23,8 +23,7 @@ function payloadOf(value) {
 
 export function createStore(boundary, registry, unknownFields) {
   const fields = registry.fields;
-  // One crossing that reads, writes and stores ASCII text (src/text_changes.wat), where the engine has it.
-  // ASCII text in one crossing (js/core/text-scopes.js), where the Node
+  // Text in one crossing (js/core/text-scopes.js), where the Node
   // runtime could instantiate src/text_changes.wat (boundary.textChanges).
   // Only hosts with a `process` may have it: the browser bundle is built
   // with globalThis.process undefined (scripts/build.mjs), so its minifier

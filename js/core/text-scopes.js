@@ -1,11 +1,11 @@
-// Scopes whose new values are ASCII text, made in one crossing where the
-// engine lets WebAssembly read JavaScript strings: src/text_changes.wat
-// reads the characters, writes the change entries into the input area and
+// Scopes whose new values are text, made in one crossing where the engine
+// lets WebAssembly read JavaScript strings: src/text_changes.wat reads the
+// characters, writes the change entries (UTF-8) into the input area and
 // calls the core, wasm to wasm (js/node/runtime.js instantiates it beside
 // the core on Node 22 and later). JS writing the bytes and then crossing cost
 // a fresh withContext('s') ~0.1x of OpenTelemetry's context.with more on
-// Node 24 (docs/boundary.md). Anything it does not take (other text, a
-// stale parent, a refusal) answers undefined, and js/core/store.js goes its
+// Node 24 (docs/boundary.md). Anything it does not take (a lone surrogate,
+// a stale parent, a refusal) answers undefined, and js/core/store.js goes its
 // whole way: writes in JS, retries, reports. The browser bundle leaves this
 // module out (store.js says how).
 import { Scope, copyValues } from './scope.js';
@@ -30,7 +30,8 @@ export function createTextScopes(textChanges, registry, isText, limitFor) {
   /**
    * `parent` with the two fields `names` set to `values` (read once from the
    * caller's object), or undefined for anything but two different known
-   * fields given text: another type, the same field twice, an unknown name.
+   * fields given text: another type, the same field twice, an unknown name
+   * (and whatever withText answers undefined for).
    */
   function withTwoTexts(parent, names, values) {
     const first = registry.lookup(names[0]);
