@@ -196,6 +196,12 @@ describe('names and memo', () => {
     const rememberedA = inScope({ sessionId: 'turn-a' }).scope;
     assert.equal(inScope({ sessionId: 'turn-b' }).scope, inScope({ sessionId: 'turn-b' }).scope);
     assert.equal(inScope({ sessionId: 'turn-a' }).scope, rememberedA);
+    // A session id is compared by value: an equal string made anew (as a
+    // header parser hands one over per request) finds the remembered scope.
+    const made = () => ['memo', 'by', 'value', String(40 + 2)].join('-');
+    inScope(made());
+    const byValue = inScope(made()).scope;
+    assert.equal(inScope(made()).scope, byValue);
     // Request scopes with fresh ids in between push nothing out.
     const kept = inScope('kept-session').scope;
     for (let i = 0; i < 5; i++) withContext({ requestId: generateRequestId() }, () => {});

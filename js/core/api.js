@@ -217,7 +217,7 @@ export function createContextApi(carrier, boundary) {
     const known = asked ? undefined : recallSession(parent, sessionId);
     if (known !== undefined) return known;
     const scope = childWithValue(parent, SESSION_FIELD, sessionId);
-    if (boundary.repeated()) rememberSession(parent, sessionId, scope);
+    if (boundary.repeated()) rememberSession(parent, scope);
     return scope;
   }
 
