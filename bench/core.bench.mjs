@@ -90,12 +90,12 @@ const sessionKey = createContextKey('session_id');
 // the core's create), the mirror and run(), with no checks and no memo.
 // What withContext adds over it is its own overhead.
 const Scope = ROOT.constructor;
-const scopeWithText = boundary.textChanges?.scopeWithText;
+const textScope = boundary.textChanges !== undefined;
 function floorScope(session, fn) {
   const stored = carrier.getStore();
   const parent = stored === undefined ? ROOT : stored;
   const handle =
-    scopeWithText !== undefined ? scopeWithText(parent.handle, 0, session) : boundary.createScope(parent.handle, boundary.putStringChange(0, 0, session), 0);
+    textScope ? boundary.textScope(parent.handle, 0, session) : boundary.createScope(parent.handle, boundary.putStringChange(0, 0, session), 0);
   const values = parent.values.slice();
   values[0] = session;
   return carrier.run(new Scope(values, parent.maxValueBytes, handle), fn);

@@ -373,6 +373,21 @@ export class Boundary {
     return this.result[2] | 0;
   }
 
+  /**
+   * The child of the scope `parent` (a handle) with string field `index` set
+   * to `text`, made by src/text_changes.wat in one call (it writes the text
+   * as UTF-8 and calls the core): its handle, -status, or TEXT_NOT_WRITTEN
+   * for text it leaves to putStringChange. Only where `textChanges`.
+   */
+  textScope(parent, index, text) {
+    return this.textChanges.scopeWithText(parent, index, text);
+  }
+
+  /** textScope with two different string fields. */
+  twoTextScope(parent, first, firstText, second, secondText) {
+    return this.textChanges.scopeWithTwoTexts(parent, first, firstText, second, secondText);
+  }
+
   /** Whether the handle the last createScope answered is a child the core made before under that parent (the same values). */
   repeated() {
     return this.result[6] === 1;

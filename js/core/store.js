@@ -31,7 +31,7 @@ export function createStore(boundary, registry, unknownFields) {
   // bound keeps the bytes). Read once here: a read of globalThis.process
   // (a getter in Node) measured ~20 ns.
   const textScopes =
-    globalThis.process !== undefined && boundary.textChanges !== undefined ? createTextScopes(boundary.textChanges, registry, isText, limitFor) : undefined;
+    globalThis.process !== undefined && boundary.textChanges !== undefined ? createTextScopes(boundary, registry, isText, limitFor) : undefined;
 
   /** Inherited values were accepted under the parent's limit, new ones under today's. */
   function limitFor(parent) {

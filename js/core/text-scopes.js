@@ -1,5 +1,6 @@
 // Scopes whose new values are text, made in one crossing where the engine
-// lets WebAssembly read JavaScript strings: src/text_changes.wat reads the
+// lets WebAssembly read JavaScript strings (js/core/boundary.js textScope,
+// twoTextScope): src/text_changes.wat reads the
 // characters, writes the change entries (UTF-8) into the input area and
 // calls the core, wasm to wasm (js/node/runtime.js instantiates it beside
 // the core on Node 22 and later). JS writing the bytes and then crossing cost
@@ -11,16 +12,15 @@
 import { Scope, copyValues } from './scope.js';
 
 /**
- * `textChanges`: the wat module's exports. `isText(field, value)`: store.js's
- * rule for a value it writes as text; `limitFor(parent)`: the string limit
- * a child of `parent` carries.
+ * `boundary`: one with `textChanges` (its textScope and twoTextScope call
+ * the module). `isText(field, value)`: store.js's rule for a value it writes
+ * as text; `limitFor(parent)`: the string limit a child of `parent` carries.
  */
-export function createTextScopes(textChanges, registry, isText, limitFor) {
-  const { scopeWithText, scopeWithTwoTexts } = textChanges;
+export function createTextScopes(boundary, registry, isText, limitFor) {
 
   /** `parent` with the text field `field` set to `text` (isText holds), or undefined. */
   function withText(parent, field, text) {
-    const handle = scopeWithText(parent.handle, field.index, text);
+    const handle = boundary.textScope(parent.handle, field.index, text);
     if (handle < 0) return undefined;
     const values = copyValues(parent.values);
     values[field.index] = text;
@@ -40,7 +40,7 @@ export function createTextScopes(textChanges, registry, isText, limitFor) {
     const firstText = values[0];
     const secondText = values[1];
     if (!isText(first, firstText) || !isText(second, secondText)) return undefined;
-    const handle = scopeWithTwoTexts(parent.handle, first.index, firstText, second.index, secondText);
+    const handle = boundary.twoTextScope(parent.handle, first.index, firstText, second.index, secondText);
     if (handle < 0) return undefined;
     const childValues = copyValues(parent.values);
     childValues[first.index] = firstText;
