@@ -1,12 +1,12 @@
 ;; The fresh-scope crossing for engines whose WebAssembly reads JavaScript
-;; strings itself (the JS String Builtins, `wasm:js-string`: V8 from Node 22
-;; and Chromium 130). A scope that sets one or two text fields is made by
-;; one call from JS: this module reads the characters, writes the change
-;; entries (UTF-8) into the core's input area and calls the core's
-;; mellea_scope_create (src/wasm_bindings.cpp), wasm to wasm. Where JS wrote
-;; the bytes itself (a loop of charCodeAt and typed-array stores, or
-;; Buffer#utf8Write) and then crossed, a fresh withContext('s') cost
-;; ~0.1x of OpenTelemetry's context.with more on Node 24
+;; strings itself (the JS String Builtins, `wasm:js-string`: Node 22 and
+;; later, Deno, Bun, Chromium 130). A scope that sets one or two text
+;; fields is made by one call from JS: this module reads the characters,
+;; writes the change entries (UTF-8) into the core's input area and calls
+;; the core's mellea_scope_create (src/wasm_bindings.cpp), wasm to wasm.
+;; Where JS wrote the bytes itself (a loop of charCodeAt and typed-array
+;; stores, or Buffer#utf8Write) and then crossed, a fresh withContext('s')
+;; cost ~0.1x of OpenTelemetry's context.with more on Node 24
 ;; (docs/boundary.md has the figures).
 ;;
 ;; It checks nothing the core checks: the core validates every value as it

@@ -59,11 +59,10 @@ export function instantiateAsync(createMelleaCore, bytes) {
   return createMelleaCore(options(bytes, false));
 }
 
-
 /**
  * The fresh-scope crossing (src/text_changes.wat) beside the core `module`
  * instantiateSync made, from its bytes; undefined where the engine has no
- * JS String Builtins (Node 20, Bun: the module's `wasm:js-string` imports
+ * JS String Builtins (Node 20: the module's `wasm:js-string` imports
  * then go unmet) or the module does not answer its probe as it should.
  * Callers then write every text in JS (js/core/boundary.js).
  */

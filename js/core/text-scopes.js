@@ -3,7 +3,7 @@
 // twoTextScope): src/text_changes.wat reads the
 // characters, writes the change entries (UTF-8) into the input area and
 // calls the core, wasm to wasm (js/node/runtime.js instantiates it beside
-// the core on Node 22 and later). JS writing the bytes and then crossing cost
+// the core on Node 22 and later, Deno and Bun). JS writing the bytes and then crossing cost
 // a fresh withContext('s') ~0.1x of OpenTelemetry's context.with more on
 // Node 24 (docs/boundary.md). Anything it does not take (a lone surrogate,
 // a stale parent, a refusal) answers undefined, and js/core/store.js goes its

@@ -18,7 +18,7 @@ const wasmBase64 = require('../../wasm/mellea_core_wasm.cjs');
 const textChangesBase64 = require('../../wasm/text_changes_wasm.cjs');
 
 const wasmModule = instantiateSync(createMelleaCore, new WebAssembly.Module(decodeBase64(wasmBase64)));
-// One crossing that also writes the text, where this engine lets wasm read JS strings (Node 22+).
+// One crossing that also writes the text, where this engine lets wasm read JS strings (Node 22+, Deno, Bun).
 const textChanges = instantiateTextChanges(wasmModule, decodeBase64(textChangesBase64));
 
 export const carrier = createCarrier();

@@ -119,6 +119,14 @@ export function hostCheckSuite(runtime, args, { describe, it, before, after }) {
       }
     });
 
+    it('makes fresh scopes of text through its own WebAssembly (JS String Builtins) exactly as the JS write does', () => {
+      assert.equal(report.textScopesError, undefined);
+      // Deno's V8 and Bun's JavaScriptCore both have the builtins.
+      assert.equal(report.textScopes.inUse, true);
+      assert.equal(report.textScopes.cases, 90);
+      assert.deepEqual(report.textScopes.differences, []);
+    });
+
     it('keeps what enterContext entered to the task that entered it, across awaits and timers', () => {
       assert.equal(report.enterError, undefined);
       const expected = { outerAfter: 'outer', top: null };
