@@ -40,13 +40,39 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static uint64_t last = 0;
   mellea::CreateResult made;
   // Each input is a change set on the previous accepted scope (stale or not).
-  const mellea::Status s = store.Create(last, data, size, 0, &made);
+  const uint64_t parent = last;
+  const mellea::Status s = store.Create(parent, data, size, 0, &made);
   if (s == mellea::Status::kStaleHandle) last = 0;
   if (s == mellea::Status::kOk) {
     const uint64_t handle = made.handle;
     last = handle;
     std::string json;
     if (store.Json(handle, &json) != mellea::Status::kOk) __builtin_trap();
+    // The same changes again under the same parent: the core answers the
+    // child it just made (same handle, same JSON), unless they hold a request
+    // id of the core's (new by construction) or making room evicted the parent.
+    bool core_id = false;
+    for (size_t pos = 0; pos + 6 <= size;) {
+      const uint8_t kind = data[pos + 1];
+      core_id = core_id || kind == mellea::kChangeFreshRequestId || kind == mellea::kChangeIssuedRequestId;
+      const size_t plen = static_cast<size_t>(data[pos + 2]) | static_cast<size_t>(data[pos + 3]) << 8 |
+                          static_cast<size_t>(data[pos + 4]) << 16 | static_cast<size_t>(data[pos + 5]) << 24;
+      if (plen > size - pos - 6) break;
+      pos += 6 + plen;
+    }
+    mellea::CreateResult again;
+    const mellea::Status s2 = store.Create(parent, data, size, 0, &again);
+    if (s2 == mellea::Status::kOk && !core_id) {
+      if (!again.repeated || again.handle != handle) __builtin_trap();
+    } else if (s2 == mellea::Status::kOk && again.repeated) {
+      __builtin_trap();
+    } else if (s2 != mellea::Status::kOk && s2 != mellea::Status::kStaleHandle && !core_id) {
+      __builtin_trap();
+    }
+    std::string json_again;
+    if (s2 == mellea::Status::kOk && (store.Json(again.handle, &json_again) != mellea::Status::kOk || (!core_id && json_again != json))) {
+      __builtin_trap();
+    }
     const auto parsed = nlohmann::json::parse(json, nullptr, false);
     if (parsed.is_discarded() || !parsed.is_object()) __builtin_trap();
     std::vector<mellea::FieldValue> values;
