@@ -12,7 +12,6 @@ import { createTextScopes } from './text-scopes.js';
 import { utf8Length } from './boundary.js';
 
 const REQUEST_ID_INDEX = 1;
-
 /** putText's answer for text holding a lone surrogate (a negative offset, like -1 for "does not fit"). */
 const ILL_FORMED = -2;
 
