@@ -58,6 +58,24 @@ describe('the carrier reads its store as Node does', () => {
     const ours = outcome(carrier.run);
     assert.deepEqual(ours, outcome(nodeRun));
     assert.deepEqual(ours, [[null, 1, 2, { a: 1 }], 'boom', undefined, [{ a: 1 }, { b: 2 }, { a: 1 }], [[null, 3, { b: 2 }], { b: 2 }], undefined]);
+    // runFrom (where stores live in AsyncContextFrame), told the store
+    // current at each call as withContext tells it: the same outcome.
+    if (carrier.runFrom !== undefined) {
+      const viaRunFrom = function (store, fn, ...args) {
+        return carrier.runFrom(nodeGetStore.call(carrier), store, fn, ...args);
+      };
+      assert.deepEqual(outcome(viaRunFrom), ours);
+    }
+  });
+
+  it(`has runFrom exactly where stores live in AsyncContextFrame (this is Node ${NODE_MAJOR}: ${asyncContextFrame() ? 'a frame' : 'async resources'})`, () => {
+    assert.equal(typeof internals.carrier.runFrom === 'function', asyncContextFrame());
+    // Not on a storage kept on async resources, and not on a class that is not Node's.
+    assert.equal(createCarrier(class extends AsyncLocalStorage {
+      enterWith() {
+        throw new Error('no enterWith here');
+      }
+    }).runFrom, undefined);
   });
 
   // With this Node's other storage, in a child: Node 22's AsyncContextFrame

@@ -248,20 +248,39 @@ export function createContextApi(carrier, boundary) {
     return argumentError(ERR_INVALID_ARG_TYPE, `withContext: fn must be a function, got ${describeType(fn)}`);
   }
 
+  /** The scope withContext(input) enters under `parent`: a remembered child, or one resolve() makes. */
+  function scopeOf(parent, input) {
+    return typeof input === 'string' ? recallSession(parent, input) ?? resolveSession(parent, input, true) : objectScope(parent, input);
+  }
+
   // Kept small: V8 inlines a caller's callees up to a total bytecode size
   // (920 bytes in Node 20), and the hit path (this, getStore, the memo walk,
   // als.run and its getStore) is near it; over it, which callee stays a call
   // varied between runs (same two fields: ~48 or ~65 ns, bench/core.bench.mjs).
-  function withContext(input, fn, ...args) {
-    if (typeof fn !== 'function') throw notAFunction(fn);
-    const stored = carrier.getStore();
-    const parent = stored === undefined ? ROOT : stored;
-    const scope = typeof input === 'string' ? recallSession(parent, input) ?? resolveSession(parent, input, true) : objectScope(parent, input);
-    // `...args` only forwarded to run(): V8 passes them on without making
-    // the array (the `arguments` object and slice() it replaced were
-    // allocated on every call, measured ~6 ns of a hit, 0.17x of als.run).
-    return bindThenable(carrier.run(scope, fn, ...args), scope);
-  }
+  // Two copies, chosen once: where the carrier has runFrom (Node 24-26,
+  // js/node/carrier.js frameRunFrom) it is told the store withContext read;
+  // elsewhere run(). One function testing for runFrom on each call measured
+  // a fresh withContext('s') ~0.04x of OpenTelemetry's context.with more on
+  // Node 22 (in-process A/B, both load orders).
+  // `...args` only forwarded: V8 passes them on without making the array
+  // (the `arguments` object and slice() it replaced were allocated on every
+  // call, measured ~6 ns of a hit, 0.17x of als.run).
+  // (The browser bundle, built with globalThis.process undefined, keeps the first only.)
+  const runFrom = carrier.runFrom;
+  const withContext =
+    globalThis.process === undefined || runFrom === undefined
+      ? function withContext(input, fn, ...args) {
+          if (typeof fn !== 'function') throw notAFunction(fn);
+          const stored = carrier.getStore();
+          const scope = scopeOf(stored === undefined ? ROOT : stored, input);
+          return bindThenable(carrier.run(scope, fn, ...args), scope);
+        }
+      : function withContext(input, fn, ...args) {
+          if (typeof fn !== 'function') throw notAFunction(fn);
+          const stored = carrier.getStore();
+          const scope = scopeOf(stored === undefined ? ROOT : stored, input);
+          return bindThenable(runFrom(stored, scope, fn, ...args), scope);
+        };
 
   class ContextToken {
     constructor(previous) {
