@@ -124,6 +124,9 @@ class ScopeStore {
     // slot being live with the same entries, whatever its generation.
     uint16_t recent_children[kRecentChildren] = {kNoChild, kNoChild};
   };
+  // The latest children sit in what was padding: kSlotCount slots stay the
+  // 384 KiB docs/boundary.md budgets.
+  static_assert(sizeof(Slot) == 24, "a slot grew past 24 bytes: update the byte budget");
   static constexpr uint16_t kNoChild = 0xFFFF;
   const Slot* Lookup(uint64_t handle) const;
   // The handle of a live scope among `recent` whose entries are the child's

@@ -1,13 +1,13 @@
 // Scopes whose new values are text, made in one crossing where the engine
 // lets WebAssembly read JavaScript strings (js/core/boundary.js textScope,
-// twoTextScope): src/text_changes.wat reads the
-// characters, writes the change entries (UTF-8) into the input area and
-// calls the core, wasm to wasm (js/node/runtime.js instantiates it beside
-// the core on Node 22 and later, Deno and Bun). JS writing the bytes and then crossing cost
-// a fresh withContext('s') ~0.1x of OpenTelemetry's context.with more on
-// Node 24 (docs/boundary.md). Anything it does not take (a lone surrogate,
-// a stale parent, a refusal) answers undefined, and js/core/store.js goes its
-// whole way: writes in JS, retries, reports. The browser bundle leaves this
+// twoTextScope): src/text_changes.wat reads the characters, writes the
+// change entries (UTF-8) into the input area and calls the core, wasm to
+// wasm (js/node/runtime.js instantiates it beside the core on Node 22 and
+// later, Deno and Bun). JS writing the bytes and then crossing cost a fresh
+// withContext('s') ~0.1x of OpenTelemetry's context.with more on Node 24
+// (docs/boundary.md). Anything it does not take (a lone surrogate, a stale
+// parent, a refusal) answers undefined, and js/core/store.js goes its whole
+// way: writes in JS, retries, reports. The browser bundle leaves this
 // module out (store.js says how).
 import { Scope, copyValues } from './scope.js';
 
@@ -17,7 +17,6 @@ import { Scope, copyValues } from './scope.js';
  * as text; `limitFor(parent)`: the string limit a child of `parent` carries.
  */
 export function createTextScopes(boundary, registry, isText, limitFor) {
-
   /** `parent` with the text field `field` set to `text` (isText holds), or undefined. */
   function withText(parent, field, text) {
     const handle = boundary.textScope(parent.handle, field.index, text);
