@@ -87,7 +87,8 @@ const sessionKey = createContextKey('session_id');
 // This design's floor, for reference (no path users take): the session's
 // bytes written and one crossing (where the engine has it, the one call of
 // src/text_changes.wat that reads the string in wasm; else the JS loop and
-// the core's create), the mirror and run(), with no checks and no memo.
+// the core's create), the mirror and run() (runFrom where the carrier has
+// it, as withContext), with no checks and no memo.
 // What withContext adds over it is its own overhead.
 const Scope = ROOT.constructor;
 const textScope = boundary.textChanges !== undefined;
@@ -98,7 +99,8 @@ function floorScope(session, fn) {
     textScope ? boundary.textScope(parent.handle, 0, session) : boundary.createScope(parent.handle, boundary.putStringChange(0, 0, session), 0);
   const values = parent.values.slice();
   values[0] = session;
-  return carrier.run(new Scope(values, parent.maxValueBytes, handle), fn);
+  const scope = new Scope(values, parent.maxValueBytes, handle);
+  return carrier.runFrom !== undefined ? carrier.runFrom(stored, scope, fn) : carrier.run(scope, fn);
 }
 const fresh = measure({
   'floor: the bytes, one crossing, the mirror, run()': (n) => {

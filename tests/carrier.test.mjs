@@ -23,7 +23,9 @@ describe('the carrier reads its store as Node does', () => {
     // and 26 build AsyncLocalStorage on AsyncContextFrame, which has no such key.
     const fixedKey = NODE_MAJOR <= 22 && !asyncContextFrame();
     assert.equal(keepsStoresInResources(), fixedKey);
-    assert.equal(Object.hasOwn(internals.carrier, 'getStore'), fixedKey);
+    // Where stores live in AsyncContextFrame the read is the frame's one
+    // get() (frameGetStore): its own getStore() there too.
+    assert.equal(Object.hasOwn(internals.carrier, 'getStore'), fixedKey || asyncContextFrame());
     assert.equal(Object.hasOwn(internals.carrier, 'run'), fixedKey);
     assert.equal(typeof new AsyncLocalStorage().kResourceStore === 'symbol', !asyncContextFrame());
   });
@@ -68,6 +70,52 @@ describe('the carrier reads its store as Node does', () => {
     }
   });
 
+  it('runFrom leaves frames as Node run() does: what the callback entered for other storages, a disable(), an async callback, resources made inside and after', { skip: internals.carrier.runFrom === undefined && 'no runFrom on this Node (stores on async resources)' }, async () => {
+    // runFrom makes one frame and puts the outer one back; when the callback
+    // changed frames it does what Node's run() does (enterWith(prior)).
+    const { carrier } = internals;
+    const nodeRun = AsyncLocalStorage.prototype.run;
+    const viaRunFrom = (store, fn) => carrier.runFrom(nodeGetStore.call(carrier), store, fn);
+    const viaNode = (store, fn) => nodeRun.call(carrier, store, fn);
+    const outcome = async (run) => {
+      const other = new AsyncLocalStorage();
+      const third = new AsyncLocalStorage();
+      const read = () => [nodeGetStore.call(carrier), carrier.getStore(), other.getStore(), third.getStore()];
+      const seen = [];
+      const after = [];
+      await third.run('t0', async () => {
+        other.enterWith('o0');
+        seen.push(run('a', () => read()), read());
+        seen.push(run('a', () => other.enterWith('o1')), read());
+        seen.push(run('b', () => other.run('o2', read)), read());
+        seen.push(run('c', () => third.disable()), read());
+        third.enterWith('t1');
+        seen.push(run('d', () => run('e', () => carrier.enterWith('f'))), read());
+        const resource = run('g', () => new AsyncResource('inside'));
+        const bound = run('h', () => AsyncLocalStorage.snapshot());
+        seen.push(resource.runInAsyncScope(read), bound(read), read());
+        const pending = run('i', async () => {
+          await null;
+          after.push(read());
+          other.enterWith('o3');
+          await sleep(1);
+          after.push(read());
+        });
+        seen.push(read());
+        await pending;
+        seen.push(read());
+      });
+      seen.push(read());
+      other.disable();
+      return [seen, after];
+    };
+    const expected = await outcome(viaNode);
+    assert.deepEqual(await outcome(viaRunFrom), expected);
+    // What Node does, spelled out for the cases runFrom treats apart.
+    assert.deepEqual(expected[0].slice(0, 4), [['a', 'a', 'o0', 't0'], [undefined, undefined, 'o0', 't0'], undefined, [undefined, undefined, 'o1', 't0']]);
+    assert.deepEqual(expected[1], [['i', 'i', 'o1', 't1'], ['i', 'i', 'o3', 't1']]);
+  });
+
   it(`has runFrom exactly where stores live in AsyncContextFrame (this is Node ${NODE_MAJOR}: ${asyncContextFrame() ? 'a frame' : 'async resources'})`, () => {
     assert.equal(typeof internals.carrier.runFrom === 'function', asyncContextFrame());
     // Not on a storage kept on async resources, and not on a class that is not Node's.
@@ -93,7 +141,7 @@ describe('the carrier reads its store as Node does', () => {
       console.log(JSON.stringify({ probe: keepsStoresInResources(), own: Object.hasOwn(internals.carrier, 'getStore'), key: typeof als.kResourceStore, onResources: storesOnAsyncResources(), read }));`;
     const run = spawnSync(process.execPath, [other.flag, '-e', script], { encoding: 'utf8', timeout: 20_000 });
     assert.equal(run.status, 0, run.stderr);
-    assert.deepEqual(JSON.parse(run.stdout), { probe: false, own: false, key: other.frame ? 'undefined' : 'symbol', onResources: !other.frame, read: 's' });
+    assert.deepEqual(JSON.parse(run.stdout), { probe: false, own: other.frame, key: other.frame ? 'undefined' : 'symbol', onResources: !other.frame, read: 's' });
   });
 
   it('storesOnAsyncResources() says where this Node keeps stores (what diagnostics and the README tell)', () => {

@@ -28,7 +28,7 @@
 // `delete carrier.getStore; delete carrier.run` puts Node's back.
 // tests/carrier.test.mjs compares the two across every kind of async
 // continuation.
-import { AsyncLocalStorage, executionAsyncResource } from 'node:async_hooks';
+import { AsyncLocalStorage, AsyncResource, executionAsyncResource } from 'node:async_hooks';
 
 /**
  * getStore() for `als` alone (a fixed key), or undefined when `als` does not
@@ -135,24 +135,57 @@ export function storesOnAsyncResources(Storage = AsyncLocalStorage) {
 }
 
 /**
+ * Node's AsyncContextFrame class (internal/async_context_frame: a Map from
+ * AsyncLocalStorage to store, the current one kept by V8 as continuation
+ * data) as an AsyncResource made inside `probe.run(marker)` holds it, or
+ * undefined when that is not what this Node has.
+ */
+function contextFrameClass(probe, marker) {
+  return probe.run(marker, () => {
+    const resource = new AsyncResource('mellea-context-probe');
+    for (const symbol of Object.getOwnPropertySymbols(resource)) {
+      const frame = resource[symbol];
+      const Frame = frame?.constructor;
+      if (typeof frame?.get !== 'function' || typeof Frame?.current !== 'function' || typeof Frame.set !== 'function') continue;
+      if (Frame.current() === frame && frame.get(probe) === marker && frame.size >= 1) return Frame;
+    }
+    return undefined;
+  });
+}
+
+/**
  * run() for an AsyncLocalStorage whose stores live in AsyncContextFrame
  * (Node 24 and 26; Node 22 with --experimental-async-context-frame), told
  * the store current at the call: `prior`, which withContext read already to
- * find the parent. Node's run() there is getStore() (the frame's has() and
- * get()), enterWith(store), the callback, enterWith(prior); this is the
- * same without the second read: a fresh withContext('s') 0.03-0.07x of
- * OpenTelemetry's context.with less on Node 24 (in-process A/B, both load
- * orders), a remembered one 0.02-0.04x.
+ * find the parent. Node's run() there is getStore(), enterWith(store) (a new
+ * frame: a copy of the current one, with this storage's entry set), the
+ * callback, and enterWith(prior) (a second copy). This makes the one frame
+ * and, after the callback, puts back the frame that was current before,
+ * unless the callback changed frames (an enterWith of any storage, a
+ * disable()): then it does what Node's run() does, enterWith(prior), so
+ * what the callback entered for other storages stays.
  */
-export function frameRunFrom(als) {
+export function frameRunFrom(als, Frame) {
   return function runFrom(prior, store, callback, ...args) {
     if (ObjectIs(store, prior)) return ReflectApply(callback, null, args);
-    als.enterWith(store);
+    const outer = Frame.current();
+    const frame = new Frame(als, store);
+    const size = frame.size;
+    Frame.set(frame);
     try {
       return ReflectApply(callback, null, args);
     } finally {
-      als.enterWith(prior);
+      if (Frame.current() === frame && frame.size === size) Frame.set(outer);
+      else als.enterWith(prior);
     }
+  };
+}
+
+/** getStore() for `als` alone where its stores live in AsyncContextFrame `Frame` (one lookup: Node's is has() then get()). */
+export function frameGetStore(als, Frame) {
+  return function getStore() {
+    const frame = Frame.current();
+    return frame === undefined ? undefined : frame.get(als);
   };
 }
 
@@ -163,12 +196,14 @@ export function frameRunFrom(als) {
  * the same stores inside, after, nested and after a throw.
  */
 export function keepsStoresInFrames(Storage = AsyncLocalStorage) {
-  if (globalThis.process?.versions?.bun !== undefined || globalThis.Deno !== undefined || storesOnAsyncResources(Storage)) return false;
+  if (globalThis.process?.versions?.bun !== undefined || globalThis.Deno !== undefined || storesOnAsyncResources(Storage)) return undefined;
   let probe;
   try {
     probe = new Storage();
-    if (typeof probe.enterWith !== 'function') return false;
-    const runFrom = frameRunFrom(probe);
+    if (typeof probe.enterWith !== 'function') return undefined;
+    const Frame = contextFrameClass(probe, {});
+    if (Frame === undefined) return undefined;
+    const runFrom = frameRunFrom(probe, Frame);
     const outer = {};
     const inner = {};
     const seen = probe.run(outer, () => {
@@ -183,9 +218,9 @@ export function keepsStoresInFrames(Storage = AsyncLocalStorage) {
       }
       return inside && restored && probe.getStore() === outer;
     });
-    return seen && probe.getStore() === undefined;
+    return seen && probe.getStore() === undefined ? Frame : undefined;
   } catch {
-    return false;
+    return undefined;
   } finally {
     probe?.disable?.();
   }
@@ -201,8 +236,12 @@ export function createCarrier(Storage = AsyncLocalStorage) {
   if (keepsStoresInResources(Storage)) {
     carrier.getStore = fixedKeyGetStore(carrier);
     carrier.run = fixedKeyRun(carrier);
-  } else if (keepsStoresInFrames(Storage)) {
-    carrier.runFrom = frameRunFrom(carrier);
+  } else {
+    const Frame = keepsStoresInFrames(Storage);
+    if (Frame !== undefined) {
+      carrier.runFrom = frameRunFrom(carrier, Frame);
+      carrier.getStore = frameGetStore(carrier, Frame);
+    }
   }
   return carrier;
 }
