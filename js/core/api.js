@@ -8,7 +8,7 @@ import { MAX_VALUE_BYTES_LIMIT } from './status.js';
 import { Registry } from './registry.js';
 import { ROOT, Scope } from './scope.js';
 import { createStore } from './store.js';
-import { forgetAll, recall, recallSession, remember, rememberSession } from './child-memo.js';
+import { forgetAll, recallFields, recallSession, remember, rememberSession } from './child-memo.js';
 import { createBinding, diagnosticsOption } from './binding.js';
 
 const EMPTY = Object.freeze({});
@@ -77,87 +77,25 @@ export function createContextApi(carrier, boundary) {
     return names;
   }
 
-  // walkFields()'s values for several fields: set as it returns, read by
-  // its caller at once (a getter the walk runs may itself make a scope and
-  // walk its own input).
-  let walkedValues;
-
-  /**
-   * The fields of a plain object (its prototype Object.prototype or null),
-   * in one for-in walk: for one field its name (the caller reads its value,
-   * once), for several their names (their values, each read once, in
-   * walkedValues), for anything else (none, an inherited enumerable key,
-   * another prototype) undefined: resolve() checks and reports those. One
-   * walk where a one-key for-in, Object.keys and a loop of keyed reads were
-   * three: ~40-50 ns less for two fields, the same for one (Node 20-24,
-   * a probe of the walks alone). One field's value is not kept for the
-   * caller: storing a new string into a long-lived closure slot costs a
-   * write barrier each call. A Proxy's traps or a getter may throw: callers
-   * catch (resolve() tells which).
-   */
-  function walkFields(input) {
-    const proto = getPrototypeOf(input);
-    if (proto !== ObjectPrototype && proto !== null) return undefined;
-    let name;
-    let names;
-    let values;
-    for (const key in input) {
-      // hasOwn of the key for-in just gave: V8 makes it a map check there
-      // (on a key kept past the loop it is a lookup: ~14 ns more per call).
-      if (!hasOwn.call(input, key)) return undefined;
-      if (name === undefined) {
-        name = key;
-      } else if (names === undefined) {
-        names = [name, key];
-        values = [input[name], input[key]];
-      } else {
-        names.push(key);
-        values.push(input[key]);
-      }
-    }
-    if (names === undefined) return name;
-    walkedValues = values;
-    return names;
-  }
-
-  /** The scope of the fields walkFields() just answered with `names` (a name, or names with walkedValues). */
-  function walkedScope(parent, input, names) {
-    return typeof names === 'string' ? resolveOne(parent, names, input[names]) : resolveFields(parent, names, walkedValues);
-  }
-
   /**
    * The scope `withContext(input)` / `enterContext(input)` enters under
-   * `parent`. `asked`: withContext has asked the memo for this session id
-   * already, or walked this object and found no plain list of fields in it.
+   * `parent`. `asked`: the caller has asked the memo for this session id
+   * already, or walked this object (objectScope) and found no plain list of
+   * fields in it.
    */
   function resolve(parent, input, where = 'withContext', asked = false) {
     if (typeof input === 'string') return resolveSession(parent, input, asked);
+    if (!asked) return objectScope(parent, input, where);
     if (input === null || typeof input !== 'object') throw notPlain(where, input);
     let proto;
-    let names;
     try {
       proto = getPrototypeOf(input);
     } catch (error) {
       throw notPlain(where, input, `an object that cannot be read (${error?.message ?? error})`);
     }
     if (proto !== ObjectPrototype && proto !== null) throw notPlain(where, input);
-    if (!asked) {
-      let known;
-      try {
-        known = recall(parent, input);
-        if (known === undefined) names = walkFields(input);
-      } catch (error) {
-        // Keys that cannot be enumerated (a revoked Proxy, duplicate
-        // ownKeys) are the input's fault: fieldNames() throws the named
-        // error. Otherwise a getter threw: its own error, as thrown.
-        fieldNames(input, where);
-        throw error;
-      }
-      if (known !== undefined) return known;
-      if (names !== undefined) return walkedScope(parent, input, names);
-    }
     // No fields, or inherited enumerable keys beside its own: by Object.keys.
-    names = fieldNames(input, where);
+    const names = fieldNames(input, where);
     const n = names.length;
     if (n === 0) return parent === ROOT && carrier.getStore() === undefined ? ROOT : twinOf(parent);
     const values = new Array(n);
@@ -222,26 +160,67 @@ export function createContextApi(carrier, boundary) {
   }
 
   /**
-   * withContext's scope for an input that is not a string: a remembered
-   * child first, before any other check of the input (the hit path, the
-   * same fields each call, is one walk over it; a plain object walked first
-   * for its fields measured a same-two-fields hit 1.69x of als.run on Node
-   * 22, bound 1.5x). On a miss one walk reads a plain object's fields
-   * (walkFields): one field (the usual new scope: { sessionId }, an inbound
-   * id) goes by its name and value to resolveOne, several to resolveFields;
-   * anything else to resolve(), which checks and reports.
+   * The scope for an input that is not a string, by one for-in walk over
+   * it that reads each own key and value once, the first two into locals
+   * (no array for the usual one or two fields): a remembered child first
+   * (child-memo.js recallFields compares the walked fields; a match is
+   * taken for a plain object only), else, for a plain object (its prototype
+   * Object.prototype or null), one field by its name and value to
+   * resolveOne (the usual new scope: { sessionId }, an inbound id), several
+   * to resolveFields; anything else (no fields, an inherited enumerable key,
+   * another prototype, a Proxy or getter that throws) to resolve(), which
+   * checks and reports. One walk where the memo's walk of the input per
+   * remembered input and a second walk for the fields were up to nine
+   * (a fresh { sessionId }: -0.1 to -0.3x of OpenTelemetry's context.with
+   * on Node 20-22 with the bench's remembered inputs). Every value is read
+   * before anything crosses: a getter may itself make a scope.
    */
-  function objectScope(parent, input) {
+  function objectScope(parent, input, where = 'withContext') {
+    let n = 0;
+    let k0;
+    let v0;
+    let k1;
+    let v1;
     let names;
+    let values;
     try {
-      const known = recall(parent, input);
-      if (known !== undefined) return known;
-      names = typeof input === 'object' && input !== null ? walkFields(input) : undefined;
+      for (const key in input) {
+        // hasOwn of the key for-in just gave: V8 makes it a map check there
+        // (on a key kept past the loop it is a lookup: ~14 ns more per call).
+        if (!hasOwn.call(input, key)) {
+          n = 0;
+          break;
+        }
+        if (n === 0) {
+          k0 = key;
+          v0 = input[key];
+        } else if (n === 1) {
+          k1 = key;
+          v1 = input[key];
+        } else if (names === undefined) {
+          names = [k0, k1, key];
+          values = [v0, v1, input[key]];
+        } else {
+          names.push(key);
+          values.push(input[key]);
+        }
+        n++;
+      }
     } catch {
-      return resolve(parent, input, 'withContext'); // checks it again, and reports
+      return resolve(parent, input, where, true); // checks it again, and reports
     }
-    // A miss goes on without walking the memo a second time.
-    return names !== undefined ? walkedScope(parent, input, names) : resolve(parent, input, 'withContext', true);
+    if (n === 0) return resolve(parent, input, where, true);
+    const known = recallFields(parent, n, k0, v0, k1, v1, names, values);
+    // Checked on a match only: remembered inputs are plain objects, so a
+    // class instance with the same own fields is no hit. `constructor`
+    // rather than Object.getPrototypeOf: measured 5-14 ns less per hit
+    // (same two fields, bench/core.bench.mjs). tests/validation.test.mjs
+    // covers both.
+    if (known !== undefined && input.constructor === Object) return known;
+    const proto = getPrototypeOf(input);
+    if (proto !== ObjectPrototype && proto !== null) return resolve(parent, input, where, true);
+    if (n === 1) return resolveOne(parent, k0, v0);
+    return resolveFields(parent, names ?? [k0, k1], values ?? [v0, v1]);
   }
 
   function notAFunction(fn) {
@@ -250,7 +229,7 @@ export function createContextApi(carrier, boundary) {
 
   /** The scope withContext(input) enters under `parent`: a remembered child, or one resolve() makes. */
   function scopeOf(parent, input) {
-    return typeof input === 'string' ? recallSession(parent, input) ?? resolveSession(parent, input, true) : objectScope(parent, input);
+    return typeof input === 'string' ? recallSession(parent, input) ?? resolveSession(parent, input, true) : objectScope(parent, input, 'withContext');
   }
 
   // Kept small: V8 inlines a caller's callees up to a total bytecode size
