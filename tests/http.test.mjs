@@ -217,6 +217,27 @@ test('headerName and echo options; the server scope is the parent of request sco
   }
 });
 
+test('Express: a response whose headers an earlier middleware sent already keeps them; the chain still runs in the request scope', async () => {
+  const app = express();
+  app.use((req, res, next) => {
+    res.writeHead(200, { 'content-type': 'text/plain', 'x-early': '1' });
+    res.flushHeaders();
+    next();
+  });
+  app.use(contextMiddleware());
+  app.get('/', (req, res) => res.end(`${getRequestId() === req.id && FRESH_ID.test(req.id)}`));
+  const server = await listen(http.createServer(app));
+  try {
+    const res = await request(server.url);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers['x-early'], '1');
+    assert.equal(res.headers['x-request-id'], undefined);
+    assert.equal(res.body, 'true');
+  } finally {
+    await server.close();
+  }
+});
+
 test('options are validated at construction with stable codes', async () => {
   const h = () => {};
   assert.throws(() => withRequestContext('nope'), { code: 'ERR_INVALID_ARG_TYPE' });
