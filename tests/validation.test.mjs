@@ -215,6 +215,26 @@ describe('remembered children', () => {
     }
     assert.throws(() => withContext(new Fields(), () => {}), { code: 'ERR_INVALID_ARG_TYPE' });
   });
+  it('an array or an object with more keys than there are fields is refused without reading past the field count', () => {
+    remember();
+    // withContext walks an object once; it stops after as many keys as
+    // there are fields, so a big array is refused at once, not walked.
+    assert.throws(() => withContext(new Array(1_000_000).fill('s'), () => {}), { code: 'ERR_INVALID_ARG_TYPE' });
+    assert.throws(() => enterContext(new Array(1000).fill('s')), { code: 'ERR_INVALID_ARG_TYPE' });
+    let reads = 0;
+    class Many {
+      constructor() {
+        for (let i = 0; i < 1000; i++) Object.defineProperty(this, `k${i}`, { enumerable: true, get: () => ++reads });
+      }
+    }
+    assert.throws(() => withContext(new Many(), () => assert.fail('ran')), { code: 'ERR_INVALID_ARG_TYPE', message: /an instance of Many/ });
+    const fieldCount = internals.registry.fields.length;
+    assert.ok(reads <= fieldCount, `read ${reads} of its 1000 getters (${fieldCount} fields)`);
+    // A plain object with more keys than fields: its unknown ones, named.
+    const many = { session_id: 's' };
+    for (let i = 0; i < fieldCount; i++) many[`x${i}`] = i;
+    assert.throws(() => withContext(many, () => {}), { code: 'ERR_MELLEA_UNKNOWN_FIELD', message: /Unknown context fields: \['x0', 'x1', / });
+  });
   it('an object whose fields are inherited is refused', () => {
     remember();
     assert.throws(() => withContext(Object.create({ session_id: 's-memo' }), () => {}), { code: 'ERR_INVALID_ARG_TYPE' });

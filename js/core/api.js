@@ -187,7 +187,11 @@ export function createContextApi(carrier, boundary) {
       for (const key in input) {
         // hasOwn of the key for-in just gave: V8 makes it a map check there
         // (on a key kept past the loop it is a lookup: ~14 ns more per call).
-        if (!hasOwn.call(input, key)) {
+        // More keys than there are fields: not a list of fields a caller
+        // could mean (an array, an object of many keys); resolve() reports
+        // it, by its prototype before any walk, so a million-element array
+        // costs no walk of its elements.
+        if (n === fields.length || !hasOwn.call(input, key)) {
           n = 0;
           break;
         }
