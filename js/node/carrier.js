@@ -236,8 +236,9 @@ export function keepsStoresInFrames(Storage = AsyncLocalStorage) {
 
 /**
  * The carrier: an AsyncLocalStorage, with the fixed-key getStore() and run()
- * when this Node allows them, or runFrom() (frameRunFrom) where its stores
- * live in AsyncContextFrame.
+ * when this Node allows them, or, where its stores live in AsyncContextFrame,
+ * runFrom() (frameRunFrom), the frame's getStore() (frameGetStore) and a
+ * run() that is runFrom() told the current store.
  */
 export function createCarrier(Storage = AsyncLocalStorage) {
   const carrier = new Storage();
@@ -247,8 +248,15 @@ export function createCarrier(Storage = AsyncLocalStorage) {
   } else {
     const Frame = keepsStoresInFrames(Storage);
     if (Frame !== undefined) {
-      carrier.runFrom = frameRunFrom(carrier, Frame);
-      carrier.getStore = frameGetStore(carrier, Frame);
+      const runFrom = frameRunFrom(carrier, Frame);
+      const getStore = frameGetStore(carrier, Frame);
+      carrier.runFrom = runFrom;
+      carrier.getStore = getStore;
+      // For every other scope the carrier enters (a request's, a job's, a
+      // bound callback's): the one frame too.
+      carrier.run = function run(store, callback, ...args) {
+        return runFrom(getStore(), store, callback, ...args);
+      };
     }
   }
   return carrier;
