@@ -198,10 +198,12 @@ export function frameGetStore(als, Frame) {
 }
 
 /**
- * Whether frameRunFrom() answers as Node's run() for instances of
- * `Storage`, on Node itself (Bun and Deno have AsyncLocalStorage classes of
- * their own): stores not on async resources, and a probe instance seeing
- * the same stores inside, after, nested and after a throw.
+ * Node's AsyncContextFrame class, when frameRunFrom() and frameGetStore()
+ * with it answer as Node's run() and getStore() for instances of `Storage`,
+ * on Node itself (Bun and Deno have AsyncLocalStorage classes of their
+ * own): stores not on async resources, the class found (contextFrameClass),
+ * and a probe instance seeing the same stores inside, after, nested and
+ * after a throw. Else undefined.
  */
 export function keepsStoresInFrames(Storage = AsyncLocalStorage) {
   if (globalThis.process?.versions?.bun !== undefined || globalThis.Deno !== undefined || storesOnAsyncResources(Storage)) return undefined;
@@ -212,10 +214,11 @@ export function keepsStoresInFrames(Storage = AsyncLocalStorage) {
     const Frame = contextFrameClass(probe, {});
     if (Frame === undefined) return undefined;
     const runFrom = frameRunFrom(probe, Frame);
+    const read = frameGetStore(probe, Frame);
     const outer = {};
     const inner = {};
     const seen = probe.run(outer, () => {
-      const inside = runFrom(outer, inner, (a, b) => a === 1 && b === 2 && probe.getStore() === inner && runFrom(inner, outer, () => probe.getStore() === outer) && probe.getStore() === inner, 1, 2);
+      const inside = runFrom(outer, inner, (a, b) => a === 1 && b === 2 && probe.getStore() === inner && read() === inner && runFrom(inner, outer, () => probe.getStore() === outer) && probe.getStore() === inner, 1, 2);
       let restored = false;
       try {
         runFrom(outer, inner, () => {
@@ -224,9 +227,9 @@ export function keepsStoresInFrames(Storage = AsyncLocalStorage) {
       } catch (error) {
         restored = error === outer && probe.getStore() === outer;
       }
-      return inside && restored && probe.getStore() === outer;
+      return inside && restored && probe.getStore() === outer && read() === outer;
     });
-    return seen && probe.getStore() === undefined ? Frame : undefined;
+    return seen && probe.getStore() === undefined && read() === undefined ? Frame : undefined;
   } catch {
     return undefined;
   } finally {
