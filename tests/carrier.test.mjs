@@ -1,7 +1,8 @@
 // The Node carrier's getStore() and run() (js/node/carrier.js) are Node's own
-// with the key fixed: they must behave exactly as AsyncLocalStorage.prototype's
-// wherever a store can be, and the carrier must fall back to Node's when this
-// Node keeps stores some other way.
+// with the key fixed (Node 20-22), or work on Node's AsyncContextFrames (one
+// frame per run; Node 24-26): they must behave exactly as
+// AsyncLocalStorage.prototype's wherever a store can be, and the carrier must
+// fall back to Node's when this Node keeps stores some other way.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
