@@ -90,6 +90,15 @@ describe('the carrier reads its store as Node does', () => {
         seen.push(run('a', () => other.enterWith('o1')), read());
         seen.push(run('b', () => other.run('o2', read)), read());
         seen.push(run('c', () => third.disable()), read());
+        try {
+          run('x', () => {
+            other.enterWith('o-thrown');
+            throw new Error('after an enterWith');
+          });
+        } catch (error) {
+          seen.push(error.message, read());
+        }
+        other.enterWith('o1');
         third.enterWith('t1');
         seen.push(run('d', () => run('e', () => carrier.enterWith('f'))), read());
         const resource = run('g', () => new AsyncResource('inside'));
