@@ -41,6 +41,17 @@ let written = 0;
 const DEVNULL = process.argv.includes('--devnull');
 const dest = () => (DEVNULL ? pino.destination({ dest: '/dev/null', sync: true }) : { write: (line) => void (written += line.length) });
 
+// What pino-http binds to a request's child logger (its req serializer's shape).
+const REQUEST = {
+  id: '9f1c2a7b3d4e4f5a8b6c7d8e9f0a1b2c',
+  method: 'GET',
+  url: '/api/items?page=2',
+  query: { page: '2' },
+  params: {},
+  headers: { host: 'localhost:3000', 'user-agent': 'autocannon', accept: '*/*', 'x-request-id': '9f1c2a7b3d4e4f5a8b6c7d8e9f0a1b2c' },
+  remoteAddress: '127.0.0.1',
+  remotePort: 51234,
+};
 const naiveAls = new AsyncLocalStorage();
 const plainLog = pino({}, dest());
 const childLog = pino({}, dest()).child(FIELDS);
@@ -67,6 +78,13 @@ const ALL_CASES = {
   'pino + pinoMixin': loop((i) => mixinLog.info('handled request %d', i)),
   'pino + mixin: () => als.getStore() (naive anchor)': loop((i) => naiveLog.info('handled request %d', i)),
   'pino child with the 4 fields as bindings (reference)': loop((i) => childLog.info('handled request %d', i)),
+  // pino-http's way: a child logger per request, bound to the serialized
+  // request, and its one line. Each child is a logger the hooks have not
+  // seen: what they learn of it (js/logging/pino-logger.js profileOf) is
+  // paid per request.
+  'pino child per request (pino-http\'s way), no context': loop(() => plainLog.child({ req: REQUEST }).info('request completed')),
+  'pino child per request + pinoOptions()': loop(() => optionsLog.child({ req: REQUEST }).info('request completed')),
+  'pino child per request + pinoMixin': loop(() => mixinLog.child({ req: REQUEST }).info('request completed')),
   'JSON.stringify(record) + write (console baseline)': loop((i) => {
     const record = { timestamp: new Date().toISOString(), level: 'INFO', message: formatWithOptions({ colors: false }, 'handled request %d', i), ...getCurrentContext() };
     stringifySink.write(`${JSON.stringify(record)}\n`);
@@ -119,6 +137,11 @@ const checks = (GROUP === 'pino'
       ['pinoMixin <= the naive mixin', 'pino + pinoMixin', results['pino + mixin: () => als.getStore() (naive anchor)'], 1],
     ]
   : [['console JSON <= 1.5x JSON.stringify + write', 'installConsole JSON line (formatRecord in C++)', consoleBase, 1.5]]);
+if (GROUP === 'pino') {
+  const perRequest = results["pino child per request (pino-http's way), no context"];
+  const of = (name) => (results[name].median / perRequest.median).toFixed(2);
+  console.log(`  reference: a child logger per request (pino-http's way), vs the same without context: pinoOptions() ${of('pino child per request + pinoOptions()')}x, pinoMixin ${of('pino child per request + pinoMixin')}x`);
+}
 for (const [what, name, base, limit] of checks) {
   const ratio = results[name].median / base.median;
   console.log(`  ${ratio <= limit ? 'ok  ' : 'OVER'} ${what}: median ${ratio.toFixed(2)}x, min ${(results[name].min / base.min).toFixed(2)}x`);

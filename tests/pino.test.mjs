@@ -84,6 +84,33 @@ for (const [name, make] of Object.entries(VARIANTS)) {
     });
   });
 
+  test(`${name}: a child logger per request (pino-http's way) from a logger that never logs itself`, () => {
+    const sink = lineSink();
+    const log = make(sink);
+    const REQ = { id: 7, method: 'GET', url: '/x', headers: { host: 'h' } };
+    withContext(FULL, () => {
+      for (let i = 0; i < 3; i++) log.child({ req: REQ }).info('request completed');
+      // A field's name inside a binding's value is no key of the line.
+      log.child({ req: { ...REQ, headers: { session_id: 'a header, not a field' } } }).info('nested name');
+      for (const line of sink.lines) assert.deepEqual(duplicateKeys(line), [], line);
+      for (const record of sink.records) assert.deepEqual(contextOf(record), FULL);
+      assert.equal(lastRecord(sink).req.headers.session_id, 'a header, not a field');
+      // Children whose own options change what is written are read whole.
+      log.child({ req: REQ }, { redact: ['session_id'] }).info('redacted');
+      assert.equal(lastRecord(sink).session_id, '[Redacted]');
+      let seen;
+      log.child({ req: REQ }, { formatters: { log: (object) => ((seen = { ...object }), object) } }).info('formatted');
+      assert.equal(lastRecord(sink).model_id, 'granite');
+      assert.equal(seen.model_id, 'granite');
+      // A grandchild binding a field, under a child that did not.
+      log.child({ req: REQ }).child({ model_id: 'bound' }).info('grandchild');
+      assert.deepEqual(contextOf(lastRecord(sink)), { ...FULL, model_id: 'bound' });
+      // The logger itself, after its children.
+      log.info('itself');
+      assert.deepEqual(contextOf(lastRecord(sink)), FULL);
+    });
+  });
+
   test(`${name}: nested scopes and sampling iterations show the inner values`, async () => {
     const sink = lineSink();
     const log = make(sink);

@@ -27,6 +27,7 @@ import { internals } from '../node/runtime.js';
 
 const { carrier } = internals;
 const BASE = Symbol('mellea-context.pinoBindings');
+const hasOwn = Object.prototype.hasOwnProperty;
 
 let armedLogger;
 let armedScope;
@@ -60,18 +61,29 @@ function setChindings(value) {
   Object.defineProperty(this, BASE, { value, writable: true, configurable: true, enumerable: false });
 }
 
-/** Makes `logger`'s chindings slot the accessor above; false when it cannot be. */
+/**
+ * Makes `logger`'s chindings slot the accessor above; false when it cannot
+ * be. Its ancestors' slots too (pino makes a child as Object.create(parent)):
+ * children made later then keep their bindings under BASE through the
+ * inherited setter, and read through the inherited accessor. A logger that
+ * never logs itself (pino-http's, whose lines go through a child logger per
+ * request) otherwise had each child's slot redefined, ~0.8 us a request
+ * (bench/logging.bench.mjs, a child logger per request).
+ */
 export function installSplice(logger, chindingsSym) {
+  // A child made after its parent's slot became the accessor: nothing to do.
+  if (hasOwn.call(logger, BASE) && !hasOwn.call(logger, chindingsSym)) return true;
+  let installed = false;
   for (let o = logger; o !== null && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
     const desc = Object.getOwnPropertyDescriptor(o, chindingsSym);
     if (desc === undefined) continue;
     if (desc.get === getChindings) return true;
-    if (!('value' in desc) || typeof desc.value !== 'string' || !desc.configurable || !Object.isExtensible(o)) return false;
+    if (!('value' in desc) || typeof desc.value !== 'string' || !desc.configurable || !Object.isExtensible(o)) return installed;
     Object.defineProperty(o, BASE, { value: desc.value, writable: true, configurable: true, enumerable: false });
     Object.defineProperty(o, chindingsSym, { get: getChindings, set: setChindings, configurable: true, enumerable: desc.enumerable });
-    return true;
+    installed = true;
   }
-  return false;
+  return installed;
 }
 
 /** The next chindings read of `logger` (pino's, for this line) appends `text`. */
