@@ -2,8 +2,9 @@
 // reference pair (bench/http.bench.mjs, `express floor+req.id`): Express
 // swaps each request's prototype (Object.setPrototypeOf(req, app.request));
 // on Node 20 and 22 every property added to the request after that costs
-// microseconds (V8 copies the object's map for each), where it costs ~0.1 us
-// on a request whose prototype was not swapped, and ~0 on Node 24. The
+// microseconds (two runs of this bench: +1.8 and +3.5 us on Node 20, +1.5
+// us on Node 22, over the swap alone), and nothing measurable without the
+// swap or on Node 24 (where the swap itself costs ~1 us). The
 // context middleware sets req.id (pino-http's convention), one such
 // property. Reference only: no bound. `node bench/express-request.bench.mjs`.
 import http from 'node:http';

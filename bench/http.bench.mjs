@@ -45,11 +45,10 @@ const VARIANTS = {
 };
 // Reference pairs, printed apart from the claim: Express's floor that also
 // sets req.id, as ours does (and pino-http). On Node 20 and 22 each property
-// added to a request after Express swaps its prototype costs ~3-4 us (V8
-// copies the object's map for each: new http.IncomingMessage(),
-// Object.setPrototypeOf(req, app.request), req.id = id: 3.1-4.4 us against
-// 0.1 us without the swap; Node 24: ~0), so req.id alone is several
-// percent of an Express request's CPU there.
+// added to a request after Express swaps its prototype costs microseconds
+// (bench/express-request.bench.mjs: +1.5-3.5 us over the swap alone; Node
+// 24: nothing measurable), so req.id alone is a few percent of an Express
+// request's CPU there.
 const REFERENCE = { 'express pinoMixin': 'express floor+req.id', 'express pinoOptions': 'express floor+req.id' };
 const only = (process.env.HTTP_BENCH_ONLY ?? '').split(',').filter(Boolean);
 const NAMES = Object.keys(VARIANTS).filter((v) => only.length === 0 || only.some((o) => v.includes(o)));
