@@ -33,16 +33,21 @@ function makeServers(sink, options) {
       res.end(JSON.stringify(getCurrentContext()));
     });
   };
-  const app = express();
-  app.use(contextMiddleware(options));
-  app.use(express.text({ type: '*/*' }));
-  app.all('/{*path}', async (req, res) => {
-    log('entry', req);
-    await tick();
-    log('timer', req);
-    res.on('finish', () => log('finish', req));
-    res.send(JSON.stringify(getCurrentContext()));
-  });
+  // Express two ways: contextMiddleware() first in the chain, or the whole
+  // app wrapped as a node:http listener (withRequestContext(app)).
+  const expressApp = (middleware) => {
+    const app = express();
+    if (middleware) app.use(contextMiddleware(options));
+    app.use(express.text({ type: '*/*' }));
+    app.all('/{*path}', async (req, res) => {
+      log('entry', req);
+      await tick();
+      log('timer', req);
+      res.on('finish', () => log('finish', req));
+      res.send(JSON.stringify({ ...getCurrentContext(), reqId: req.id }));
+    });
+    return app;
+  };
   const fastify = Fastify();
   fastify.register(fastifyContext, options);
   fastify.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
@@ -56,7 +61,8 @@ function makeServers(sink, options) {
   });
   return {
     'node:http': async () => listen(http.createServer(withRequestContext(nodeHandler, options))),
-    express: async () => listen(http.createServer(app)),
+    express: async () => listen(http.createServer(expressApp(true))),
+    'express (wrapped)': async () => listen(http.createServer(withRequestContext(expressApp(false), options))),
     fastify: async () => {
       await fastify.listen({ port: 0, host: '127.0.0.1' });
       return { url: `http://127.0.0.1:${fastify.server.address().port}`, close: () => fastify.close() };
@@ -64,11 +70,21 @@ function makeServers(sink, options) {
   };
 }
 
+/** The context a response carries; Express's also says req.id, which must be its request_id. */
+function contextIn(res) {
+  const body = JSON.parse(res.body);
+  if ('reqId' in body) {
+    assert.equal(body.reqId, body.request_id, 'req.id is the request id');
+    delete body.reqId;
+  }
+  return body;
+}
+
 function linesOf(sink, n) {
   return sink.records.filter((r) => r.n === String(n));
 }
 
-for (const kind of ['node:http', 'express', 'fastify']) {
+for (const kind of ['node:http', 'express', 'express (wrapped)', 'fastify']) {
   test(`${kind}: a fresh id per request, echoed, seen in the handler, in req data/end, after timers and at finish`, async () => {
     const sink = lineSink();
     const server = await makeServers(sink, undefined)[kind]();
@@ -84,7 +100,7 @@ for (const kind of ['node:http', 'express', 'fastify']) {
         assert.equal(res.status, 200);
         const id = res.headers['x-request-id'];
         assert.match(id, FRESH_ID);
-        assert.deepEqual(JSON.parse(res.body), { request_id: id });
+        assert.deepEqual(contextIn(res), { request_id: id });
         ids.push(id);
         await tick();
         const lines = linesOf(sink, n);
@@ -105,14 +121,14 @@ for (const kind of ['node:http', 'express', 'fastify']) {
     try {
       const good = await request(`${server.url}/?n=1`, { headers: { 'x-request-id': 'A.b_c:d-1', baggage: 'mellea.session_id=s%201,mellea.model_id=m,x=y' } });
       assert.equal(good.headers['x-request-id'], 'A.b_c:d-1');
-      assert.deepEqual(JSON.parse(good.body), { session_id: 's 1', request_id: 'A.b_c:d-1', model_id: 'm' });
+      assert.deepEqual(contextIn(good), { session_id: 's 1', request_id: 'A.b_c:d-1', model_id: 'm' });
       const fromBaggage = await request(`${server.url}/?n=2`, { headers: { baggage: 'mellea.request_id=rid-from-baggage' } });
       assert.equal(fromBaggage.headers['x-request-id'], 'rid-from-baggage');
       for (const bad of ['has space', 'x'.repeat(129), '<script>', 'a,b', 'é', '']) {
         const res = await request(`${server.url}/?n=3`, { headers: { 'x-request-id': Buffer.from(bad).toString('latin1') } });
         assert.equal(res.status, 200);
         assert.match(res.headers['x-request-id'], FRESH_ID, JSON.stringify(bad));
-        assert.equal(JSON.parse(res.body).request_id, res.headers['x-request-id']);
+        assert.equal(contextIn(res).request_id, res.headers['x-request-id']);
       }
     } finally {
       await server.close();
@@ -134,7 +150,7 @@ for (const kind of ['node:http', 'express', 'fastify']) {
         const id = res.headers['x-request-id'];
         if (n % 2 === 0) assert.equal(id, `client-${n}`);
         else assert.match(id, FRESH_ID);
-        assert.equal(JSON.parse(res.body).request_id, id);
+        assert.equal(contextIn(res).request_id, id);
         const lines = linesOf(sink, n);
         assert.ok(lines.length >= 3, `${kind} request ${n}: ${lines.length} lines`);
         for (const line of lines) assert.equal(line.request_id, id, `${kind} request ${n} step ${line.step}`);
