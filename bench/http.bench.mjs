@@ -47,8 +47,8 @@ const VARIANTS = {
 // sets req.id, as ours does (and pino-http). On Node 20 and 22 each property
 // added to a request after Express swaps its prototype costs microseconds
 // (bench/express-request.bench.mjs: +1.5-3.5 us over the swap alone; Node
-// 24: nothing measurable), so req.id alone is a few percent of an Express
-// request's CPU there.
+// 24: nothing measurable): about 1% of an Express request's CPU there
+// (~190-250 us in this bench's 2026-12-07 runs on Node 20-22).
 const REFERENCE = { 'express pinoMixin': 'express floor+req.id', 'express pinoOptions': 'express floor+req.id' };
 const only = (process.env.HTTP_BENCH_ONLY ?? '').split(',').filter(Boolean);
 const NAMES = Object.keys(VARIANTS).filter((v) => only.length === 0 || only.some((o) => v.includes(o)));
