@@ -117,7 +117,17 @@ export declare function extractHeaders(headers: HeadersLike): CurrentContext;
  */
 export declare function contextFetch(baseFetch?: typeof fetch | null, policy?: OutboundPolicy): typeof fetch;
 
-/** node:http: http.createServer(withRequestContext(handler, options)). */
+/**
+ * node:http: http.createServer(withRequestContext(handler, options)). Any
+ * listener that takes Node's own request and response, an Express app
+ * included (withRequestContext(app): the app's own call signature takes them;
+ * fields(req) then sees the request before Express has extended it).
+ */
+export declare function withRequestContext(
+  handler: (req: IncomingMessage, res: ServerResponse) => unknown,
+  options?: RequestContextOptions<IncomingMessage>,
+): (req: IncomingMessage, res: ServerResponse) => unknown;
+/** The same for a server made with its own request and response classes. */
 export declare function withRequestContext<Req extends IncomingMessage = IncomingMessage, Res extends ServerResponse = ServerResponse>(
   handler: (req: Req, res: Res) => unknown,
   options?: RequestContextOptions<Req>,

@@ -40,6 +40,13 @@ contextMiddleware({ trustInbound: { fields: ['sesion_id'] } });
 contextMiddleware({ trustInbound: { requestId: 'keep' } });
 
 http.createServer(withRequestContext((req, res) => res.end(req.url), { echo: false }));
+// A server with a request class of its own keeps it in the handler and in fields(req).
+class TracedRequest extends http.IncomingMessage { traceTag = 't'; }
+http.createServer({ IncomingMessage: TracedRequest }, withRequestContext((req: TracedRequest, res) => res.end(req.traceTag), { fields: (req) => ({ model_id: req.traceTag }) }));
+// @ts-expect-error a handler that needs TracedRequest cannot serve a server that hands Node's own
+http.createServer(withRequestContext((req: TracedRequest, res: http.ServerResponse) => res.end(req.traceTag)));
+// An Express app wrapped whole (README, HTTP), with fields(req) typed as Node's request.
+http.createServer(withRequestContext(express(), { fields: (req) => ({ model_id: req.headers['x-model'] as string }) }));
 
 const fastify = Fastify({ logger: true, ...fastifyOptions({ requestIdLogLabel: 'reqId' }) });
 Fastify({ ...fastifyOptions({ fastify: Fastify }) });
