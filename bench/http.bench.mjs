@@ -1,21 +1,24 @@
 // HTTP services, one log line per request to /dev/null, under autocannon on
 // loopback (50 connections, pipelining 4). Each server runs in its own child
-// process (the load generator is this process); all variants are measured in
-// the same run, interleaved over several rounds. What is claimed is the
-// server's CPU time per request (process.cpuUsage() around each load round,
+// process (the load generator is this process). What is claimed is the
+// server's CPU time per request (process.cpuUsage() around each load,
 // divided by the requests served): on a shared 2-core machine req/s swings
 // with the load generator, CPU per request far less.
 //
-// Each round measures every server alone at full load (solo), then each of
-// ours and its floor back to back at the same fixed rate (half the floor's
-// solo req/s; the order alternates by round). At full load a server's CPU
-// per request depends on its own speed (a slower server is handed fewer
-// requests per socket read and write, which costs CPU per request of its
-// own); at a fixed rate below saturation both see the same arrivals. Loading
-// the two at the same time was tried and dropped: the one the scheduler gave
-// less CPU batched more and looked cheaper (ratios of 0.84-1.16 between runs
-// for the same code). Rounds still swing 25-54 us/req on these machines
-// (other tenants): read the per-round lists, not one number.
+// Each of ours and its floor form a pair, measured in two server processes
+// of the pair's own, one pair after the other: both sides warmed up, then
+// each loaded alone at full load in turn (solo), then in turn alone at a
+// fixed rate, half the floor's full-load req/s, for several rounds (which
+// side goes first alternates by round). At full load a server's CPU per
+// request depends on its own speed (a slower server is handed fewer requests
+// per socket read and write, which costs CPU per request of its own); at a
+// fixed rate below saturation both see the same arrivals. Loading the two at
+// the same time was tried and dropped: the one the scheduler gave less CPU
+// batched more and looked cheaper (ratios of 0.84-1.16 between runs for the
+// same code). Until 2026-12-07 one floor process served every pair of its
+// framework, and whichever Express pair met it second read 0.05-0.2 lower on
+// Node 20-22: the floor had just served a load while ours had sat idle. In
+// a pair of its own the two sides have the same history.
 //
 // Each of ours is compared with the hand-rolled floor of the same framework
 // and logger: AsyncLocalStorage.run, crypto.randomUUID, the x-request-id
@@ -24,8 +27,9 @@
 // (target >= 0.95, i.e. ours <= floor / 0.95), the median over rounds of the
 // ratio within each round.
 //
-// Usage: node bench/http.bench.mjs [seconds per round, default 3] [rounds, default 5]
+// Usage: node bench/http.bench.mjs [seconds of each fixed-rate load, default 3] [rounds, default 5]
 //   HTTP_BENCH_ONLY=node,express  runs only variants whose name has one of these
+//   HTTP_BENCH_REFERENCE=1        adds the reference pairs (REFERENCE below)
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -43,17 +47,29 @@ const VARIANTS = {
   'express pino-http': 'express pino-http floor',
   'express floor+req.id': null,
 };
-// Reference pairs, printed apart from the claim: Express's floor that also
-// sets req.id, as ours does (and pino-http). On Node 20 and 22 each property
-// added to a request after Express swaps its prototype costs microseconds
+// Each framework's floor is also measured against itself, in two processes
+// of its own, the same way: what the harness reads when there is no
+// difference. Its spread is the error of every claim above (2026-12-07,
+// Node 22, Express floor, 12 rounds each: medians 0.98-1.07 over six runs,
+// single rounds 0.72-1.35).
+const SELF = ['node floor', 'express floor'];
+// Reference pairs (HTTP_BENCH_REFERENCE=1), printed apart from the claim,
+// as [ours, floor]: Express's floor that also sets req.id, as ours does (and
+// pino-http). On Node 20 and 22 each property added to a request after
+// Express swaps its prototype costs microseconds
 // (bench/express-request.bench.mjs: +1.5-3.5 us over the swap alone; Node
 // 24: nothing measurable): about 1% of an Express request's CPU there
 // (~190-250 us in this bench's 2026-12-07 runs on Node 20-22).
-const REFERENCE = { 'express pinoMixin': 'express floor+req.id', 'express pinoOptions': 'express floor+req.id' };
+const REFERENCE = [
+  ['express pinoMixin', 'express floor+req.id'],
+  ['express pinoOptions', 'express floor+req.id'],
+];
 const only = (process.env.HTTP_BENCH_ONLY ?? '').split(',').filter(Boolean);
 const NAMES = Object.keys(VARIANTS).filter((v) => only.length === 0 || only.some((o) => v.includes(o)));
 const seconds = Number(process.argv[2] ?? 3);
-const rounds = Number(process.argv[3] ?? 5);
+const rounds = Number(process.argv[3] ?? 8);
+const SOLO_ROUNDS = 2;
+const SOLO_SECONDS = 2;
 
 if (process.env.BENCH_SERVER) {
   await serve(process.env.BENCH_SERVER);
@@ -172,77 +188,82 @@ async function cpuSince(child) {
 }
 
 async function main() {
-  const servers = {};
-  for (const v of NAMES) servers[v] = await startServer(v);
-  const pairs = NAMES.filter((v) => VARIANTS[v] !== null && NAMES.includes(VARIANTS[v]));
-  const references = NAMES.filter((v) => REFERENCE[v] !== undefined && NAMES.includes(REFERENCE[v])).map((v) => [v, REFERENCE[v]]);
-  const referenced = Object.fromEntries(references.map(([v]) => [v, []]));
-  const solo = Object.fromEntries(NAMES.map((v) => [v, []]));
-  const paired = Object.fromEntries(pairs.map((v) => [v, []]));
-  const rates = {};
-  try {
-    for (const v of NAMES) {
-      await load(servers[v].url, 1); // warm-up
-      await cpuSince(servers[v].child);
-    }
-    for (let round = 0; round < rounds; round++) {
-      // Solo: each server alone at full load (what a req/s figure means).
-      for (const v of NAMES) {
-        const result = await load(servers[v].url, seconds);
-        if (result.non2xx || result.errors) throw new Error(`${v}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-        solo[v].push({ rps: result.requests.average, cpu: (await cpuSince(servers[v].child)) / result.requests.total });
-        const floor = VARIANTS[v] ?? v;
-        if (v === floor) rates[floor] = Math.max(rates[floor] ?? 0, result.requests.average);
-      }
-      // Paired: ours and its floor, one after the other (the order
-      // alternating by round), each alone at the same fixed rate, half the
-      // floor's solo req/s: both see the same arrivals, neither saturates.
-      // The pairs' own order turns every two rounds. Pairs sharing a floor
-      // (Express with either hook) otherwise always met it in the same
-      // place, and the second Express pair read lower on Node 20-22
-      // whichever hook it was: with the two pairs swapped, pinoMixin read
-      // 0.95 and pinoOptions 0.83. With the turn, rounds where a pair came
-      // second read 0.05-0.2 lower than its rounds first (two runs, Node 20
-      // and 22): the place still counts, now for both hooks alike.
-      const inTurn = [...pairs.map((p) => [p, VARIANTS[p], paired]), ...references.map(([p, f]) => [p, f, referenced])];
-      if (Math.floor(round / 2) % 2 === 1) inTurn.reverse();
-      for (const [v, floor, into] of inTurn) {
-        const rate = Math.round(rates[floor] / 2);
-        const order = round % 2 === 0 ? [floor, v] : [v, floor];
-        const perRequest = {};
-        for (const name of order) {
-          await cpuSince(servers[name].child);
-          const result = await load(servers[name].url, seconds, rate);
-          perRequest[name] = (await cpuSince(servers[name].child)) / result.requests.total;
-        }
-        into[v].push(perRequest[floor] / perRequest[v]);
-      }
-    }
-  } finally {
-    for (const v of NAMES) servers[v].child.kill();
-  }
-  const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  console.log(`http.bench: autocannon 50 connections, pipelining 4, ${seconds}s x ${rounds} rounds; server CPU per request`);
-  console.log('  solo, full load (median of rounds):');
+  const pairs = [];
   for (const v of NAMES) {
-    const us = median(solo[v].map((r) => r.cpu));
-    const floor = VARIANTS[v];
-    const ratio = floor === null ? '' : `floor/ours ${median(solo[v].map((r, i) => solo[floor][i].cpu / r.cpu)).toFixed(2)}`;
-    console.log(`    ${v.padEnd(24)} ${us.toFixed(1).padStart(6)} us/req  ${Math.round(median(solo[v].map((r) => r.rps))).toString().padStart(6)} req/s  ${ratio}   rounds us/req: ${solo[v].map((r) => r.cpu.toFixed(1)).join(', ')}`);
+    if (VARIANTS[v] !== null && NAMES.includes(VARIANTS[v])) pairs.push({ ours: v, floor: VARIANTS[v], claim: true, self: false });
   }
-  console.log('  paired, ours and its floor back to back at the same fixed rate, half the floor\'s req/s (median of rounds; the claim):');
+  for (const floor of SELF) {
+    if (NAMES.includes(floor)) pairs.push({ ours: floor, floor, claim: false, self: true });
+  }
+  if (process.env.HTTP_BENCH_REFERENCE) {
+    for (const [ours, floor] of REFERENCE) {
+      if (NAMES.includes(ours) && NAMES.includes(floor)) pairs.push({ ours, floor, claim: false, self: false });
+    }
+  }
+  for (const pair of pairs) await measurePair(pair);
+  const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  console.log(`http.bench: autocannon 50 connections, pipelining 4; server CPU per request; each pair in two processes of its own: ${SOLO_ROUNDS} x ${SOLO_SECONDS}s full load, then ${rounds} x ${seconds}s at a fixed rate, per side`);
+  console.log('  solo, full load (median of rounds), floor then ours:');
+  for (const pair of pairs.filter((p) => !p.self)) {
+    const side = (s) => `${median(pair.solo[s].map((r) => r.cpu)).toFixed(1).padStart(6)} us/req ${Math.round(median(pair.solo[s].map((r) => r.rps))).toString().padStart(6)} req/s`;
+    console.log(`    ${pair.ours.padEnd(24)} ${side('floor')}  ${side('ours')}  floor/ours ${median(pair.solo.ours.map((r, i) => pair.solo.floor[i].cpu / r.cpu)).toFixed(2)}`);
+  }
+  console.log("  paired, ours and its floor in turn at the same fixed rate, half the floor's req/s (median of rounds; the claim):");
   let missed = 0;
-  for (const v of pairs) {
-    const ratio = median(paired[v]);
+  for (const pair of pairs.filter((p) => p.claim)) {
+    const ratio = median(pair.ratios);
     const ok = ratio >= 0.95;
     if (!ok) missed++;
-    console.log(`    ${v.padEnd(24)} floor/ours ${ratio.toFixed(2)} ${ok ? 'ok  ' : 'MISS'} (target >= 0.95)   rounds: ${paired[v].map((x) => x.toFixed(2)).join(', ')}`);
+    console.log(`    ${pair.ours.padEnd(24)} floor/ours ${ratio.toFixed(2)} ${ok ? 'ok  ' : 'MISS'} (target >= 0.95)   rounds: ${pair.ratios.map((x) => x.toFixed(2)).join(', ')}`);
   }
   console.log(`  ${missed === 0 ? 'all variants within floor/0.95' : `${missed} variant(s) above floor/0.95`}`);
+  console.log('  each floor against itself, the same way (the harness\'s own error: read the claims above with it):');
+  for (const pair of pairs.filter((p) => p.self)) {
+    console.log(`    ${pair.ours.padEnd(24)} itself/itself ${median(pair.ratios).toFixed(2)}   rounds: ${pair.ratios.map((x) => x.toFixed(2)).join(', ')}`);
+  }
+  const references = pairs.filter((p) => !p.claim && !p.self);
   if (references.length > 0) {
     console.log('  reference (not a claim): against a floor that also sets req.id, as ours does, same fixed rate:');
-    for (const [v, floor] of references) {
-      console.log(`    ${v.padEnd(24)} ${floor}/ours ${median(referenced[v]).toFixed(2)}   rounds: ${referenced[v].map((x) => x.toFixed(2)).join(', ')}`);
+    for (const pair of references) {
+      console.log(`    ${pair.ours.padEnd(24)} ${pair.floor}/ours ${median(pair.ratios).toFixed(2)}   rounds: ${pair.ratios.map((x) => x.toFixed(2)).join(', ')}`);
     }
+  }
+}
+
+/**
+ * One pair, start to end, in two fresh processes: both warmed up, loaded
+ * alone at full load in turn (solo; the floor's best req/s sets the rate),
+ * then in turn at the fixed rate, half that. Each round's ratio is the
+ * floor's CPU per request over ours, from two loads back to back.
+ */
+async function measurePair(pair) {
+  const servers = { floor: await startServer(pair.floor), ours: await startServer(pair.ours) };
+  pair.solo = { floor: [], ours: [] };
+  pair.ratios = [];
+  const inTurn = (round) => (round % 2 === 0 ? ['floor', 'ours'] : ['ours', 'floor']);
+  async function measure(side, duration, rate) {
+    const server = servers[side];
+    await cpuSince(server.child);
+    const result = await load(server.url, duration, rate);
+    if (result.non2xx || result.errors) throw new Error(`${pair[side]}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+    return { rps: result.requests.average, cpu: (await cpuSince(server.child)) / result.requests.total };
+  }
+  try {
+    for (const side of ['floor', 'ours']) await measure(side, 1); // warm-up
+    for (let round = 0; round < SOLO_ROUNDS; round++) {
+      for (const side of inTurn(round)) pair.solo[side].push(await measure(side, SOLO_SECONDS));
+    }
+    const rate = Math.round(Math.max(...pair.solo.floor.map((r) => r.rps)) / 2);
+    // Untimed: what the full loads left for the collector is not paid in
+    // the first fixed-rate round.
+    for (const side of ['floor', 'ours']) await measure(side, 1, rate);
+    for (let round = 0; round < rounds; round++) {
+      const perRequest = {};
+      for (const side of inTurn(round)) perRequest[side] = (await measure(side, seconds, rate)).cpu;
+      pair.ratios.push(perRequest.floor / perRequest.ours);
+    }
+  } finally {
+    servers.floor.child.kill();
+    servers.ours.child.kill();
   }
 }
