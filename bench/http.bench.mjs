@@ -27,7 +27,7 @@
 // (target >= 0.95, i.e. ours <= floor / 0.95), the median over rounds of the
 // ratio within each round.
 //
-// Usage: node bench/http.bench.mjs [seconds of each fixed-rate load, default 3] [rounds, default 5]
+// Usage: node bench/http.bench.mjs [seconds of each fixed-rate load, default 3] [rounds, default 8]
 //   HTTP_BENCH_ONLY=node,express  runs only variants whose name has one of these
 //   HTTP_BENCH_REFERENCE=1        adds the reference pairs (REFERENCE below)
 import { spawn } from 'node:child_process';
