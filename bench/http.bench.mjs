@@ -190,27 +190,28 @@ async function cpuSince(child) {
 async function main() {
   const pairs = [];
   for (const v of NAMES) {
-    if (VARIANTS[v] !== null && NAMES.includes(VARIANTS[v])) pairs.push({ ours: v, floor: VARIANTS[v], claim: true, self: false });
+    if (VARIANTS[v] !== null && NAMES.includes(VARIANTS[v])) pairs.push({ ours: v, floor: VARIANTS[v], kind: 'claim' });
   }
   for (const floor of SELF) {
-    if (NAMES.includes(floor)) pairs.push({ ours: floor, floor, claim: false, self: true });
+    if (NAMES.includes(floor)) pairs.push({ ours: floor, floor, kind: 'self' });
   }
   if (process.env.HTTP_BENCH_REFERENCE) {
     for (const [ours, floor] of REFERENCE) {
-      if (NAMES.includes(ours) && NAMES.includes(floor)) pairs.push({ ours, floor, claim: false, self: false });
+      if (NAMES.includes(ours) && NAMES.includes(floor)) pairs.push({ ours, floor, kind: 'reference' });
     }
   }
   for (const pair of pairs) await measurePair(pair);
   const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   console.log(`http.bench: autocannon 50 connections, pipelining 4; server CPU per request; each pair in two processes of its own: ${SOLO_ROUNDS} x ${SOLO_SECONDS}s full load, then ${rounds} x ${seconds}s at a fixed rate, per side`);
   console.log('  solo, full load (median of rounds), floor then ours:');
-  for (const pair of pairs.filter((p) => !p.self)) {
+  for (const pair of pairs.filter((p) => p.kind !== 'self')) {
     const side = (s) => `${median(pair.solo[s].map((r) => r.cpu)).toFixed(1).padStart(6)} us/req ${Math.round(median(pair.solo[s].map((r) => r.rps))).toString().padStart(6)} req/s`;
-    console.log(`    ${pair.ours.padEnd(24)} ${side('floor')}  ${side('ours')}  floor/ours ${median(pair.solo.ours.map((r, i) => pair.solo.floor[i].cpu / r.cpu)).toFixed(2)}`);
+    const label = pair.kind === 'reference' ? `${pair.ours} vs ${pair.floor}` : pair.ours;
+    console.log(`    ${label.padEnd(24)} ${side('floor')}  ${side('ours')}  floor/ours ${median(pair.solo.ours.map((r, i) => pair.solo.floor[i].cpu / r.cpu)).toFixed(2)}`);
   }
   console.log("  paired, ours and its floor in turn at the same fixed rate, half the floor's req/s (median of rounds; the claim):");
   let missed = 0;
-  for (const pair of pairs.filter((p) => p.claim)) {
+  for (const pair of pairs.filter((p) => p.kind === 'claim')) {
     const ratio = median(pair.ratios);
     const ok = ratio >= 0.95;
     if (!ok) missed++;
@@ -218,10 +219,10 @@ async function main() {
   }
   console.log(`  ${missed === 0 ? 'all variants within floor/0.95' : `${missed} variant(s) above floor/0.95`}`);
   console.log('  each floor against itself, the same way (the harness\'s own error: read the claims above with it):');
-  for (const pair of pairs.filter((p) => p.self)) {
+  for (const pair of pairs.filter((p) => p.kind === 'self')) {
     console.log(`    ${pair.ours.padEnd(24)} itself/itself ${median(pair.ratios).toFixed(2)}   rounds: ${pair.ratios.map((x) => x.toFixed(2)).join(', ')}`);
   }
-  const references = pairs.filter((p) => !p.claim && !p.self);
+  const references = pairs.filter((p) => p.kind === 'reference');
   if (references.length > 0) {
     console.log('  reference (not a claim): against a floor that also sets req.id, as ours does, same fixed rate:');
     for (const pair of references) {
