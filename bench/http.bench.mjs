@@ -5,11 +5,17 @@
 // divided by the requests served): on a shared 2-core machine req/s swings
 // with the load generator, CPU per request far less.
 //
-// Each of ours and its floor form a pair, measured in two server processes
-// of the pair's own, one pair after the other: both sides warmed up, then
-// each loaded alone at full load in turn (solo), then in turn alone at a
-// fixed rate, half the floor's full-load req/s, for several rounds (which
-// side goes first alternates by round). At full load a server's CPU per
+// Each of ours and its floor form a pair, measured in server processes of
+// the pair's own, one pair after the other: both sides warmed up, then each
+// loaded alone at full load in turn (solo), then in turn alone at a fixed
+// rate, half the floor's full-load req/s, for several rounds (which side
+// goes first alternates by round). The rounds are spread over several fresh
+// process pairs (3 by default, the solo loads in the first only): in one
+// pair of processes per pair (2026-12-07), some runs read one pair low in
+// every round (Express + pinoMixin 0.69-0.92 on Node 20, Express + pinoOptions
+// 0.75-0.94 on Node 24, the Express floor against itself under 1 in seven
+// rounds of eight), as if a cost belonged to a process for its life; spread
+// over fresh processes, such a process is one sample among several. At full load a server's CPU per
 // request depends on its own speed (a slower server is handed fewer requests
 // per socket read and write, which costs CPU per request of its own); at a
 // fixed rate below saturation both see the same arrivals. Loading the two at
@@ -27,7 +33,7 @@
 // (target >= 0.95, i.e. ours <= floor / 0.95), the median over rounds of the
 // ratio within each round.
 //
-// Usage: node bench/http.bench.mjs [seconds of each fixed-rate load, default 3] [rounds, default 8]
+// Usage: node bench/http.bench.mjs [seconds of each fixed-rate load, default 2] [rounds, default 9] [process pairs, default 3]
 //   HTTP_BENCH_ONLY=node,express  runs only variants whose name has one of these
 //   HTTP_BENCH_REFERENCE=1        adds the reference pairs (REFERENCE below)
 import { spawn } from 'node:child_process';
@@ -66,8 +72,9 @@ const REFERENCE = [
 ];
 const only = (process.env.HTTP_BENCH_ONLY ?? '').split(',').filter(Boolean);
 const NAMES = Object.keys(VARIANTS).filter((v) => only.length === 0 || only.some((o) => v.includes(o)));
-const seconds = Number(process.argv[2] ?? 3);
-const rounds = Number(process.argv[3] ?? 8);
+const seconds = Number(process.argv[2] ?? 2);
+const rounds = Number(process.argv[3] ?? 9);
+const processPairs = Number(process.argv[4] ?? 3);
 const SOLO_ROUNDS = 2;
 const SOLO_SECONDS = 2;
 
@@ -201,8 +208,7 @@ async function main() {
     }
   }
   for (const pair of pairs) await measurePair(pair);
-  const median = (xs) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  console.log(`http.bench: autocannon 50 connections, pipelining 4; server CPU per request; each pair in two processes of its own: ${SOLO_ROUNDS} x ${SOLO_SECONDS}s full load, then ${rounds} x ${seconds}s at a fixed rate, per side`);
+  console.log(`http.bench: autocannon 50 connections, pipelining 4; server CPU per request; each pair in ${processPairs} fresh pairs of processes of its own: ${SOLO_ROUNDS} x ${SOLO_SECONDS}s full load (first pair), then ${rounds} x ${seconds}s at a fixed rate in all, per side; rounds of one process pair between | marks`);
   console.log('  solo, full load (median of rounds), floor then ours:');
   for (const pair of pairs.filter((p) => p.kind !== 'self')) {
     const side = (s) => `${median(pair.solo[s].map((r) => r.cpu)).toFixed(1).padStart(6)} us/req ${Math.round(median(pair.solo[s].map((r) => r.rps))).toString().padStart(6)} req/s`;
@@ -215,32 +221,57 @@ async function main() {
     const ratio = median(pair.ratios);
     const ok = ratio >= 0.95;
     if (!ok) missed++;
-    console.log(`    ${pair.ours.padEnd(24)} floor/ours ${ratio.toFixed(2)} ${ok ? 'ok  ' : 'MISS'} (target >= 0.95)   rounds: ${pair.ratios.map((x) => x.toFixed(2)).join(', ')}`);
+    console.log(`    ${pair.ours.padEnd(24)} floor/ours ${ratio.toFixed(2)} ${ok ? 'ok  ' : 'MISS'} (target >= 0.95)   rounds: ${roundsText(pair)}`);
   }
   console.log(`  ${missed === 0 ? 'all variants within floor/0.95' : `${missed} variant(s) above floor/0.95`}`);
   console.log('  each floor against itself, the same way (the harness\'s own error: read the claims above with it):');
   for (const pair of pairs.filter((p) => p.kind === 'self')) {
-    console.log(`    ${pair.ours.padEnd(24)} itself/itself ${median(pair.ratios).toFixed(2)}   rounds: ${pair.ratios.map((x) => x.toFixed(2)).join(', ')}`);
+    console.log(`    ${pair.ours.padEnd(24)} itself/itself ${median(pair.ratios).toFixed(2)}   rounds: ${roundsText(pair)}`);
   }
   const references = pairs.filter((p) => p.kind === 'reference');
   if (references.length > 0) {
     console.log('  reference (not a claim): against a floor that also sets req.id, as ours does, same fixed rate:');
     for (const pair of references) {
-      console.log(`    ${pair.ours.padEnd(24)} ${pair.floor}/ours ${median(pair.ratios).toFixed(2)}   rounds: ${pair.ratios.map((x) => x.toFixed(2)).join(', ')}`);
+      console.log(`    ${pair.ours.padEnd(24)} ${pair.floor}/ours ${median(pair.ratios).toFixed(2)}   rounds: ${roundsText(pair)}`);
     }
   }
 }
 
+function median(xs) {
+  return xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+}
+
+function roundsText(pair) {
+  return pair.byProcesses.map((ratios) => ratios.map((x) => x.toFixed(2)).join(', ')).join(' | ');
+}
+
 /**
- * One pair, start to end, in two fresh processes: both warmed up, loaded
- * alone at full load in turn (solo; the floor's best req/s sets the rate),
- * then in turn at the fixed rate, half that. Each round's ratio is the
- * floor's CPU per request over ours, from two loads back to back.
+ * One pair, start to end, its rounds spread over `processPairs` fresh pairs
+ * of processes, one after the other. Each round's ratio is the floor's CPU
+ * per request over ours, from two loads back to back.
  */
 async function measurePair(pair) {
-  const servers = { floor: await startServer(pair.floor), ours: await startServer(pair.ours) };
   pair.solo = { floor: [], ours: [] };
   pair.ratios = [];
+  pair.byProcesses = [];
+  let round = 0;
+  for (let p = 0; p < processPairs; p++) {
+    const count = Math.floor((rounds * (p + 1)) / processPairs) - Math.floor((rounds * p) / processPairs);
+    const ratios = await measureProcessPair(pair, round, count);
+    pair.byProcesses.push(ratios);
+    pair.ratios.push(...ratios);
+    round += count;
+  }
+}
+
+/**
+ * `count` rounds of a pair in two fresh processes: both warmed up, the first
+ * time also loaded alone at full load in turn (solo; the floor's best req/s
+ * sets the rate), then in turn at the fixed rate, half that.
+ */
+async function measureProcessPair(pair, firstRound, count) {
+  const servers = { floor: await startServer(pair.floor), ours: await startServer(pair.ours) };
+  const ratios = [];
   const inTurn = (round) => (round % 2 === 0 ? ['floor', 'ours'] : ['ours', 'floor']);
   async function measure(side, duration, rate) {
     const server = servers[side];
@@ -251,18 +282,21 @@ async function measurePair(pair) {
   }
   try {
     for (const side of ['floor', 'ours']) await measure(side, 1); // warm-up
-    for (let round = 0; round < SOLO_ROUNDS; round++) {
-      for (const side of inTurn(round)) pair.solo[side].push(await measure(side, SOLO_SECONDS));
+    if (pair.rate === undefined) {
+      for (let round = 0; round < SOLO_ROUNDS; round++) {
+        for (const side of inTurn(round)) pair.solo[side].push(await measure(side, SOLO_SECONDS));
+      }
+      pair.rate = Math.round(Math.max(...pair.solo.floor.map((r) => r.rps)) / 2);
     }
-    const rate = Math.round(Math.max(...pair.solo.floor.map((r) => r.rps)) / 2);
     // Untimed: what the full loads left for the collector is not paid in
     // the first fixed-rate round.
-    for (const side of ['floor', 'ours']) await measure(side, 1, rate);
-    for (let round = 0; round < rounds; round++) {
+    for (const side of ['floor', 'ours']) await measure(side, 1, pair.rate);
+    for (let round = firstRound; round < firstRound + count; round++) {
       const perRequest = {};
-      for (const side of inTurn(round)) perRequest[side] = (await measure(side, seconds, rate)).cpu;
-      pair.ratios.push(perRequest.floor / perRequest.ours);
+      for (const side of inTurn(round)) perRequest[side] = (await measure(side, seconds, pair.rate)).cpu;
+      ratios.push(perRequest.floor / perRequest.ours);
     }
+    return ratios;
   } finally {
     servers.floor.child.kill();
     servers.ours.child.kill();
