@@ -6,7 +6,7 @@
  * The ratios in a bench's output, as [label, ratio, bound] (bound undefined
  * when the line states none). Formats: bench/harness.mjs's report()/ratio()
  * lines (core, baggage, diagnostics), logging's case table and bound lines,
- * http's paired floor/ours and itself/itself lines, bullmq's carried/plain lines.
+ * http's paired floor/ours and itself/itself lines, http-instructions' lines, bullmq's carried/plain lines.
  */
 export function ratiosOf(output) {
   const found = [];
@@ -20,6 +20,8 @@ export function ratiosOf(output) {
       found.push([`line: ${m[1]}`, Number(m[2]), undefined]);
     } else if ((m = /^\s+(\S.*?)\s+floor\/ours ([\d.]+) (?:ok {2}|MISS) \(target >= ([\d.]+)\)/.exec(text))) {
       found.push([`HTTP floor/ours: ${m[1]}`, Number(m[2]), undefined]);
+    } else if ((m = /^\s+(\S.*?)\s+floor\s+\d+\s+ours\s+\d+\s+instructions\/request\s+floor\/ours ([\d.]+)$/.exec(text))) {
+      found.push([`HTTP instructions floor/ours: ${m[1]}`, Number(m[2]), undefined]);
     } else if ((m = /^\s+(\S.*?)\s+itself\/itself ([\d.]+) /.exec(text))) {
       found.push([`HTTP itself/itself (harness error): ${m[1]}`, Number(m[2]), undefined]);
     } else if ((m = /^\s+(?:ok {2}|MISS)? ?\s*(carried \/ plain, [^=(]+?)(?: \([^)]*\))? = ([\d.]+)(?: \(bound ([\d.]+)\))?/.exec(text))) {

@@ -46,6 +46,8 @@ describe('bench matrix: ratios read from each bench format', () => {
       `    ${'node:http + pinoOptions'.padEnd(24)} floor/ours 0.97 ok   (target >= 0.95)   rounds: 0.94, 0.97 | 1.01`,
       `    ${'express + pinoMixin'.padEnd(24)} floor/ours 0.88 MISS (target >= 0.95)   rounds: 0.84, 0.88`,
       `    ${'express floor'.padEnd(24)} itself/itself 1.02   rounds: 0.97 | 1.02 | 1.10`,
+      `    ${'node pinoOptions'.padEnd(24)} floor ${'281808'.padStart(8)}  ours ${'318938'.padStart(8)}  instructions/request  floor/ours 0.884`,
+      `    ${'node floor itself'.padEnd(24)} floor ${'281808'.padStart(8)}  ours ${'280112'.padStart(8)}  instructions/request  floor/ours 1.006`,
       '  ok   carried / plain, wall time (median of paired rounds) = 1.040 (bound 1.05)',
       '       carried / plain, CPU of the producer+worker process (median of paired rounds) = 1.020',
       'payload                                   raw KB   gzip KB',
@@ -57,6 +59,8 @@ describe('bench matrix: ratios read from each bench format', () => {
       ['HTTP floor/ours: node:http + pinoOptions', 0.97, undefined],
       ['HTTP floor/ours: express + pinoMixin', 0.88, undefined],
       ['HTTP itself/itself (harness error): express floor', 1.02, undefined],
+      ['HTTP instructions floor/ours: node pinoOptions', 0.884, undefined],
+      ['HTTP instructions floor/ours: node floor itself', 1.006, undefined],
       ['BullMQ carried / plain, wall time', 1.04, 1.05],
       ['BullMQ carried / plain, CPU of the producer+worker process', 1.02, undefined],
     ]);

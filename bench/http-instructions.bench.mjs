@@ -1,0 +1,122 @@
+// The HTTP services of bench/http.bench.mjs (the same server processes,
+// BENCH_SERVER), counted in instructions instead of CPU time: each server
+// runs under valgrind (cachegrind without its cache simulation, which only
+// counts instructions) and serves a fixed number of requests, N1 in one fresh
+// process and N2 in another; (I(N2) - I(N1)) / (N2 - N1) is what one request
+// costs, with start-up and the first requests' compilation cancelled out.
+//
+// Why: the HTTP bench's CPU time per request scatters by round (0.50-1.54
+// floor/ours on this shared 2-core machine) and a floor against itself reads
+// 0.90-1.09 by run, which hides a difference of a few percent. An instruction
+// count does not depend on what else the machine runs (valgrind serializes
+// the process's threads; V8 runs --single-threaded so that its collector and
+// compiler work on that one thread and is counted). It is not time (cache
+// misses, the costs of a real scheduler), so it is a second reading of the
+// claim, not the claim; each floor against itself gives its error.
+//
+// Usage: node bench/http-instructions.bench.mjs [N1, default 2000] [N2, default 7000]
+//   HTTP_BENCH_ONLY=node,express  as in bench/http.bench.mjs
+// Needs valgrind (apt-get install valgrind); without it, says so and exits 0.
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+// The first ~2000 requests still compile: node:http + withRequestContext
+// without a log line counted 255,720 instructions per request from 1000 to
+// 4000 requests, 107,492 from 2000 to 6000 (Node 20, 2026-12-07). One
+// connection without pipelining: each request is then read, handled and
+// written in its own turn of the event loop whatever the machine's load;
+// with several connections, how many requests one turn handles would
+// depend on how fast the process happens to run.
+const N1 = Number(process.argv[2] ?? 2000);
+const N2 = Number(process.argv[3] ?? 7000);
+// [ours, floor]: the claim pairs of bench/http.bench.mjs, then each floor
+// against itself (two fresh processes of the same server).
+const PAIRS = [
+  ['node pinoOptions', 'node floor'],
+  ['node pinoMixin', 'node floor'],
+  ['express pinoOptions', 'express floor'],
+  ['express pinoMixin', 'express floor'],
+  ['express pino-http', 'express pino-http floor'],
+  ['node floor', 'node floor'],
+  ['express floor', 'express floor'],
+];
+const SERVER = fileURLToPath(new URL('./http.bench.mjs', import.meta.url));
+// Counts are not slowed by load, only delayed: two servers at a time.
+const PARALLEL = 2;
+
+const only = (process.env.HTTP_BENCH_ONLY ?? '').split(',').filter(Boolean);
+const pairs = PAIRS.filter(([ours]) => only.length === 0 || only.some((o) => ours.includes(o)));
+
+if (spawnSync('valgrind', ['--version']).status !== 0) {
+  console.log('http-instructions: valgrind not found (apt-get install valgrind): skipped');
+  process.exit(0);
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'mellea-instructions-'));
+try {
+  // Every server count needed, each measured once (a floor serves its pairs
+  // and, measured a second time, its own row).
+  const jobs = [];
+  for (const [ours, floor] of pairs) {
+    for (const variant of ours === floor ? [floor, `${floor}#2`] : [floor, ours]) {
+      if (!jobs.includes(variant)) jobs.push(variant);
+    }
+  }
+  const perRequest = new Map();
+  let next = 0;
+  async function worker() {
+    while (next < jobs.length) {
+      const job = jobs[next++];
+      const variant = job.split('#')[0];
+      const [first, second] = [await instructions(variant, N1), await instructions(variant, N2)];
+      perRequest.set(job, (second - first) / (N2 - N1));
+    }
+  }
+  await Promise.all(Array.from({ length: PARALLEL }, worker));
+  console.log(`http-instructions: instructions per request of each server (valgrind --tool=cachegrind --cache-sim=no, node --single-threaded), from ${N1} and ${N2} requests in fresh processes; autocannon 1 connection, no pipelining; Node ${process.versions.node}`);
+  for (const [ours, floor] of pairs) {
+    const self = ours === floor;
+    const floorCount = perRequest.get(floor);
+    const oursCount = perRequest.get(self ? `${floor}#2` : ours);
+    const label = self ? `${ours} itself` : ours;
+    console.log(`    ${label.padEnd(24)} floor ${Math.round(floorCount).toString().padStart(8)}  ours ${Math.round(oursCount).toString().padStart(8)}  instructions/request  floor/ours ${(floorCount / oursCount).toFixed(3)}`);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** Instructions the server `variant` executed, from start to exit, serving `amount` requests. */
+async function instructions(variant, amount) {
+  const log = join(dir, `${variant.replaceAll(' ', '_')}-${amount}-${Math.random().toString(36).slice(2)}.log`);
+  const child = spawn(
+    'valgrind',
+    ['--tool=cachegrind', '--cache-sim=no', '--cachegrind-out-file=/dev/null', '--smc-check=all-non-file', `--log-file=${log}`, process.execPath, '--single-threaded', SERVER],
+    { env: { ...process.env, BENCH_SERVER: variant }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  );
+  const exited = once(child, 'exit');
+  try {
+    const [message] = await Promise.race([
+      once(child, 'message'),
+      exited.then(([code]) => {
+        throw new Error(`${variant}: the server exited (${code}) before listening`);
+      }),
+    ]);
+    const result = await new Promise((resolve, reject) => {
+      autocannon({ url: `http://127.0.0.1:${message.port}`, connections: 1, pipelining: 1, amount, timeout: 120 }, (error, r) => (error ? reject(error) : resolve(r)));
+    });
+    if (result.non2xx || result.errors || result.requests.total < amount) {
+      throw new Error(`${variant}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.requests.total} of ${amount} requests`);
+    }
+  } finally {
+    child.kill('SIGINT'); // the server exits cleanly on SIGINT, and valgrind then writes its count
+  }
+  await exited;
+  const count = /I\s+refs:\s+([\d,]+)/.exec(readFileSync(log, 'utf8'));
+  if (count === null) throw new Error(`${variant}: no instruction count in valgrind's log`);
+  return Number(count[1].replaceAll(',', ''));
+}
