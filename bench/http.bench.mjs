@@ -10,15 +10,16 @@
 // loaded alone at full load in turn (solo), then in turn alone at a fixed
 // rate, half the floor's full-load req/s, for several rounds (which side
 // goes first alternates by round). The rounds are spread over several fresh
-// process pairs (3 by default, the solo loads in the first only): in one
+// process pairs (3 by default, the solo loads in the first only): with one
 // pair of processes per pair (2026-12-07), some runs read one pair low in
-// every round (Express + pinoMixin 0.69-0.92 on Node 20, Express + pinoOptions
-// 0.75-0.94 on Node 24, the Express floor against itself under 1 in seven
-// rounds of eight), as if a cost belonged to a process for its life; spread
-// over fresh processes, such a process is one sample among several. At full load a server's CPU per
-// request depends on its own speed (a slower server is handed fewer requests
-// per socket read and write, which costs CPU per request of its own); at a
-// fixed rate below saturation both see the same arrivals. Loading the two at
+// every round, as if a cost belonged to a process for its life; spread over
+// fresh processes, such a process is one sample among several. (The matrix
+// on this form then read a process pair low in all its rounds no more often
+// than chance: docs/performance.md, "The HTTP harness".) At full load a
+// server's CPU per request depends on its own speed (a slower server is
+// handed fewer requests per socket read and write, which costs CPU per
+// request of its own); at a fixed rate below saturation both see the same
+// arrivals. Loading the two at
 // the same time was tried and dropped: the one the scheduler gave less CPU
 // batched more and looked cheaper (ratios of 0.84-1.16 between runs for the
 // same code). Until 2026-12-07 one floor process served every pair of its
@@ -57,7 +58,9 @@ const VARIANTS = {
 // of its own, the same way: what the harness reads when there is no
 // difference. Its spread is the error of every claim above (2026-12-07,
 // Node 22, Express floor, 12 rounds each: medians 0.98-1.07 over six runs,
-// single rounds 0.72-1.35).
+// single rounds 0.72-1.35). Pooled over a whole matrix (nine runs) both read
+// 1.02-1.03: the side started first, and first in five rounds of nine,
+// which is the floor in a claim, reads a little more expensive.
 const SELF = ['node floor', 'express floor'];
 // Reference pairs (HTTP_BENCH_REFERENCE=1), printed apart from the claim,
 // as [ours, floor]: Express's floor that also sets req.id, as ours does (and
