@@ -8,11 +8,14 @@
 // Why: the HTTP bench's CPU time per request scatters by round (0.50-1.54
 // floor/ours on this shared 2-core machine) and a floor against itself reads
 // 0.90-1.09 by run, which hides a difference of a few percent. An instruction
-// count does not depend on what else the machine runs (valgrind serializes
-// the process's threads; V8 runs --single-threaded so that its collector and
-// compiler work on that one thread and is counted). It is not time (cache
-// misses, the costs of a real scheduler), so it is a second reading of the
-// claim, not the claim; each floor against itself gives its error.
+// count does not slow down when the machine is busy (valgrind serializes the
+// process's threads; V8 runs --single-threaded so that its collector and
+// compiler work on that one thread and is counted), but it still moves from
+// process to process (compilation and collection happen at different
+// requests): each floor against itself gives that error (2026-12-07, one run
+// each: 0.960 and 0.990 on Node 20, 1.175 and 0.963 on Node 24). It is not
+// time either (cache misses, a real scheduler), so it is a second reading of
+// the claim, not the claim.
 //
 // Usage: node bench/http-instructions.bench.mjs [N1, default 2000] [N2, default 7000]
 //   HTTP_BENCH_ONLY=node,express  as in bench/http.bench.mjs
