@@ -3,7 +3,8 @@
 // would only add noise).
 //
 //   npm run bench                        every bench, on the Node running npm
-//   npm run bench -- core logging        only the benches whose file names contain these
+//   npm run bench -- core logging        only these benches (a bench's own name, else the
+//                                        benches whose file names contain it: bench/select.mjs)
 //   npm run bench -- --node 24           under Node 24 (scripts/node-matrix.mjs finds it)
 //   npm run bench -- --matrix            under Node 20, 22, 24 and 26: each bench
 //                                        --runs times per Node (default 3), the Nodes
@@ -21,6 +22,7 @@ import { appendFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { selectBenches } from './select.mjs';
 import { MATRIX_MAJORS, matrixNodes, missingMessage, parseMajors } from '../scripts/node-matrix.mjs';
 import { ratiosOf } from './ratios.mjs';
 
@@ -42,10 +44,7 @@ function usage(problem) {
   process.exit(2);
 }
 
-const files = readdirSync(here)
-  .filter((f) => f.endsWith('.bench.mjs'))
-  .filter((f) => options.only.length === 0 || options.only.some((o) => f.includes(o)))
-  .sort();
+const files = selectBenches(readdirSync(here), options.only);
 if (files.length === 0) usage(`no bench matches ${options.only.join(', ')}`);
 
 let majors;

@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { line, ratio, report } from '../bench/harness.mjs';
 import { ratiosOf } from '../bench/ratios.mjs';
+import { selectBenches } from '../bench/select.mjs';
 
 const RUNNER = fileURLToPath(new URL('../bench/run.mjs', import.meta.url));
 
@@ -64,6 +65,16 @@ describe('bench matrix: ratios read from each bench format', () => {
       ['BullMQ carried / plain, wall time', 1.04, 1.05],
       ['BullMQ carried / plain, CPU of the producer+worker process', 1.02, undefined],
     ]);
+  });
+});
+
+describe('bench selection', () => {
+  const files = ['core.bench.mjs', 'http.bench.mjs', 'http-instructions.bench.mjs', 'logging.bench.mjs', 'harness.mjs'];
+  it("a bench's own name runs it alone; another name runs every bench containing it", () => {
+    assert.deepEqual(selectBenches(files, ['http']), ['http.bench.mjs']);
+    assert.deepEqual(selectBenches(files, ['http-instructions']), ['http-instructions.bench.mjs']);
+    assert.deepEqual(selectBenches(files, ['instr', 'core']), ['core.bench.mjs', 'http-instructions.bench.mjs']);
+    assert.deepEqual(selectBenches(files, []), ['core.bench.mjs', 'http-instructions.bench.mjs', 'http.bench.mjs', 'logging.bench.mjs']);
   });
 });
 
