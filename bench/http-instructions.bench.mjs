@@ -27,6 +27,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { claimAndSelfPairs } from './http-variants.mjs';
 
 // The first ~2000 requests still compile: node:http + withRequestContext
 // without a log line counted 255,720 instructions per request from 1000 to
@@ -39,15 +40,7 @@ const N1 = Number(process.argv[2] ?? 2000);
 const N2 = Number(process.argv[3] ?? 7000);
 // [ours, floor]: the claim pairs of bench/http.bench.mjs, then each floor
 // against itself (two fresh processes of the same server).
-const PAIRS = [
-  ['node pinoOptions', 'node floor'],
-  ['node pinoMixin', 'node floor'],
-  ['express pinoOptions', 'express floor'],
-  ['express pinoMixin', 'express floor'],
-  ['express pino-http', 'express pino-http floor'],
-  ['node floor', 'node floor'],
-  ['express floor', 'express floor'],
-];
+const PAIRS = claimAndSelfPairs();
 const SERVER = fileURLToPath(new URL('./http.bench.mjs', import.meta.url));
 // Counts are not slowed by load, only delayed: two servers at a time.
 const PARALLEL = 2;

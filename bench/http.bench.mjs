@@ -41,27 +41,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { SELF, VARIANTS } from './http-variants.mjs';
 
-/** variant -> the floor it is compared with */
-const VARIANTS = {
-  'node floor': null,
-  'node pinoOptions': 'node floor',
-  'node pinoMixin': 'node floor',
-  'express floor': null,
-  'express pinoOptions': 'express floor',
-  'express pinoMixin': 'express floor',
-  'express pino-http floor': null,
-  'express pino-http': 'express pino-http floor',
-  'express floor+req.id': null,
-};
-// Each framework's floor is also measured against itself, in two processes
-// of its own, the same way: what the harness reads when there is no
-// difference. Its spread is the error of every claim above (2026-12-07,
-// Node 22, Express floor, 12 rounds each: medians 0.98-1.07 over six runs,
-// single rounds 0.72-1.35). Pooled over a whole matrix (nine runs) both read
-// 1.02-1.03: the side started first, and first in five rounds of nine,
-// which is the floor in a claim, reads a little more expensive.
-const SELF = ['node floor', 'express floor'];
 // Reference pairs (HTTP_BENCH_REFERENCE=1), printed apart from the claim,
 // as [ours, floor]: Express's floor that also sets req.id, as ours does (and
 // pino-http). On Node 20 and 22 each property added to a request after
