@@ -26,6 +26,11 @@ export function onRequestScope(listener) {
   };
 }
 
+/** Whether any listener is registered: the integrations skip the emit's call chain when none is. */
+export function hasRequestScopeListeners() {
+  return listeners.length !== 0;
+}
+
 /** Calls every listener; a failing listener never fails the request. */
 export function emitRequestScope(scope, req, info) {
   if (listeners.length === 0) return;

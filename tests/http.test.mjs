@@ -233,6 +233,38 @@ test('headerName and echo options; the server scope is the parent of request sco
   }
 });
 
+test('node:http: the handler runs as the server\'s listener (this is the server, its return value kept) with and without a request-scope listener (ContextSpanProcessor)', async () => {
+  const { ContextSpanProcessor } = await import('mellea-context/otel');
+  const seen = [];
+  const handler = withRequestContext(function (req, res) {
+    seen.push(this === server && getRequestId() === req.id);
+    res.end('ok');
+    return 'kept';
+  });
+  const server = http.createServer((req, res) => seen.push(handler.call(server, req, res)));
+  const app = express();
+  app.use(contextMiddleware());
+  app.get('/', (req, res) => res.end(String(getRequestId() === req.id)));
+  const listening = await listen(server);
+  const express1 = await listen(http.createServer(app));
+  try {
+    for (const withListener of [false, true]) {
+      const processor = withListener ? new ContextSpanProcessor() : undefined;
+      try {
+        seen.length = 0;
+        assert.equal((await request(listening.url)).body, 'ok');
+        assert.deepEqual(seen, [true, 'kept'], `with a listener: ${withListener}`);
+        assert.equal((await request(express1.url)).body, 'true', `Express, with a listener: ${withListener}`);
+      } finally {
+        await processor?.shutdown();
+      }
+    }
+  } finally {
+    await listening.close();
+    await express1.close();
+  }
+});
+
 test('Express: a response whose headers an earlier middleware sent already keeps them; the chain still runs in the request scope', async () => {
   const app = express();
   app.use((req, res, next) => {

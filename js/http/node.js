@@ -4,8 +4,10 @@ import { internals } from '../node/runtime.js';
 import { argumentError, describeType } from '../core/errors.js';
 import { compileOptions } from './options.js';
 import { announceStart, bindRequestListeners, requestIdOf, requestStarter } from './request-state.js';
+import { hasRequestScopeListeners } from '../request-hooks.js';
 
 const { carrier } = internals;
+const ReflectApply = Reflect.apply;
 
 export function echoId(res, name, id) {
   // No headersSent check first: setHeader throws ERR_HTTP_HEADERS_SENT then,
@@ -38,6 +40,10 @@ export function withRequestContext(handler, options) {
   return function requestWithContext(req, res) {
     const state = start(req);
     if (echo) echoId(res, header, state.id);
+    // Without a request-scope listener (mellea-context/otel's edge spans
+    // add one), the handler runs straight in the scope: the carrier's run
+    // calls Reflect.apply(handler, this, [req, res]), one call frame fewer.
+    if (!hasRequestScopeListeners()) return carrier.run(state.latest, ReflectApply, handler, this, [req, res]);
     return carrier.run(state.latest, enterHandler, state, handler, this, req, res);
   };
 }
@@ -56,7 +62,8 @@ export function contextMiddleware(options) {
   return function melleaContext(req, res, next) {
     const state = start(req);
     if (echo) echoId(res, header, state.id);
-    carrier.run(state.latest, enterNext, state, req, next);
+    if (!hasRequestScopeListeners()) carrier.run(state.latest, next);
+    else carrier.run(state.latest, enterNext, state, req, next);
   };
 }
 
