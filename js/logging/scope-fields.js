@@ -17,8 +17,8 @@ const isKept = (mode) => mode === 0;
 function coreFragment(scope, bytes) {
   // Without redaction the fragment is the scope's JSON without its braces:
   // made once per scope (jsonOf), no crossing of its own. This runs for the
-  // first line of every new scope (one per request): NO_REDACTION's empty
-  // bytes answer without a call.
+  // first line of every new scope (one per request); NO_REDACTION has no
+  // bytes to look at, and the check allocates no closure.
   if (bytes.length === 0 || bytes.every(isKept)) {
     const json = jsonOf(scope);
     return json.length > 2 ? `,${json.slice(1, -1)}` : '';
