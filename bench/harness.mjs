@@ -24,6 +24,11 @@ export function measure(cases, { ops = 200_000, rounds = 15, warmup = 3 } = {}) 
   return result;
 }
 
+/** The middle value (the upper one of the two middles for an even count), as measure() takes it. */
+export function median(values) {
+  return values.slice().sort((a, b) => a - b)[Math.floor(values.length / 2)];
+}
+
 /** Prints one comparison line and returns whether it met its bound. */
 export function report(label, value, baseline, bound) {
   const ratio = value / baseline;

@@ -39,6 +39,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { median } from './harness.mjs';
 import { claimAndSelfPairs } from './http-variants.mjs';
 
 // The first ~2000 requests still compile: node:http + withRequestContext
@@ -46,8 +47,6 @@ import { claimAndSelfPairs } from './http-variants.mjs';
 // 4000 requests, 107,492 from 2000 to 6000 (Node 20, 2026-12-07). By default
 // one connection without pipelining: each request is then read, handled and
 // written in its own turn of the event loop whatever the machine's load.
-// Under valgrind the server is always the slower side, so under --load every
-// read finds the same backlog of pipelined requests.
 const LOAD = process.argv.includes('--load');
 const args = process.argv.slice(2).filter((a) => a !== '--load');
 const N1 = Number(args[0] ?? 2000);
@@ -79,10 +78,8 @@ try {
       if (!jobs.includes(variant)) jobs.push(variant);
     }
   }
-  // job -> per-request counts, one per fresh pair of processes; the pairs
-  // of every job are interleaved, so that a slow stretch of the machine's
-  // life does not fall on one server only (counts are not slowed by it, but
-  // the order is kept the same way as the timed bench's).
+  // job -> per-request counts, one per fresh pair of processes (the jobs
+  // taking turns).
   const perRequest = new Map(jobs.map((job) => [job, []]));
   const tasks = [];
   for (let i = 0; i < PROCESSES; i++) for (const job of jobs) tasks.push(job);
@@ -109,12 +106,6 @@ try {
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** Instructions the server `variant` executed, from start to exit, serving `amount` requests. */

@@ -41,6 +41,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { median } from './harness.mjs';
 import { SELF, VARIANTS } from './http-variants.mjs';
 
 // Reference pairs (HTTP_BENCH_REFERENCE=1), printed apart from the claim,
@@ -219,10 +220,6 @@ async function main() {
       console.log(`    ${pair.ours.padEnd(24)} ${pair.floor}/ours ${median(pair.ratios).toFixed(2)}   rounds: ${roundsText(pair)}`);
     }
   }
-}
-
-function median(xs) {
-  return xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 }
 
 function roundsText(pair) {
