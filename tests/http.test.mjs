@@ -265,6 +265,42 @@ test('node:http: the handler runs as the server\'s listener (this is the server,
   }
 });
 
+test('Express: on Node 20 and 22 each request has an own `id` before Express swaps its prototype (contextMiddleware wraps its app\'s handle once); an id set before the app runs is kept', async () => {
+  // V8 before 13 makes every property added after Express's swap a hidden
+  // class of its own (bench/express-request.bench.mjs); on those Nodes the
+  // middleware's first request installs the slot for the ones after it.
+  const presets = Number.parseInt(process.versions.v8, 10) < 13;
+  const app = express();
+  const before = [];
+  app.use((req, res, next) => {
+    before.push({ own: Object.hasOwn(req, 'id'), id: req.id });
+    next();
+  });
+  app.use(contextMiddleware());
+  app.use(contextMiddleware()); // a second one on the same app: still one wrapper, one id per middleware
+  app.get('/', (req, res) => res.end(JSON.stringify({ same: getRequestId() === req.id, id: req.id })));
+  const server = await listen(http.createServer((req, res) => {
+    if (req.headers['x-upstream'] !== undefined) req.id = req.headers['x-upstream'];
+    app(req, res);
+  }));
+  try {
+    for (let i = 0; i < 3; i++) {
+      const res = await request(server.url);
+      const body = JSON.parse(res.body);
+      assert.equal(body.same, true);
+      assert.match(body.id, FRESH_ID);
+      assert.equal(res.headers['x-request-id'], body.id);
+    }
+    assert.deepEqual(before.slice(1), [{ own: presets, id: undefined }, { own: presets, id: undefined }]);
+    const res = await request(server.url, { headers: { 'x-upstream': 'from-the-proxy' } });
+    assert.deepEqual(before.at(-1), { own: true, id: 'from-the-proxy' });
+    assert.equal(JSON.parse(res.body).same, true);
+  } finally {
+    await server.close();
+  }
+  assert.equal(app.handle.name, presets ? 'handleWithIdSlot' : 'handle');
+});
+
 test('Express: a response whose headers an earlier middleware sent already keeps them; the chain still runs in the request scope', async () => {
   const app = express();
   app.use((req, res, next) => {

@@ -55,13 +55,44 @@ function enterNext(state, req, next) {
   next();
 }
 
+// Express swaps each request's prototype (Object.setPrototypeOf(req,
+// app.request), in app.handle) and then adds properties of its own. Before
+// V8 13 (Node 20 and 22) every property added after the swap makes the
+// request a hidden class of its own: req.id = id there measured 1.9-2.2 us a
+// request, against ~0.45-0.8 us when the request already had an `id` before
+// the swap, and nothing on Node 24 (bench/express-request.bench.mjs). So on
+// those Nodes the middleware, on the first request it serves, wraps its
+// app's handle once (its own app only, nothing process-wide): each request
+// gets an own `id`, undefined, before the swap, and req.id = id is a store.
+// An id someone set before (withRequestContext(app), a proxy) is kept.
+const PRESETS_ID = Number.parseInt(globalThis.process?.versions?.v8 ?? '', 10) < 13;
+const kIdSlot = Symbol('mellea-context.idSlot');
+
+function presetIdSlot(app) {
+  if (typeof app !== 'function' || typeof app.handle !== 'function' || app.handle[kIdSlot] === true) return;
+  const handle = app.handle;
+  function handleWithIdSlot(req, res, callback) {
+    if (req.id === undefined) req.id = undefined;
+    return ReflectApply(handle, this, arguments);
+  }
+  handleWithIdSlot[kIdSlot] = true;
+  app.handle = handleWithIdSlot;
+}
+
 /** Express/Connect middleware: app.use(contextMiddleware(options)), first in the chain. */
 export function contextMiddleware(options) {
   const compiled = compileOptions(options, 'contextMiddleware');
   const start = requestStarter(compiled);
   const { header, echo } = compiled;
   bindRequestListeners();
+  // Only the first request's app (a middleware is mounted on one app; a
+  // second app's requests work the same, without the preset).
+  let appSeen = !PRESETS_ID;
   return function melleaContext(req, res, next) {
+    if (!appSeen) {
+      appSeen = true;
+      presetIdSlot(req.app);
+    }
     const state = start(req);
     if (echo) echoId(res, header, state.id);
     if (!hasRequestScopeListeners()) carrier.run(state.latest, next);
