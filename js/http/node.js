@@ -58,9 +58,10 @@ function enterNext(state, req, next) {
 // Express swaps each request's prototype (Object.setPrototypeOf(req,
 // app.request), in app.handle) and then adds properties of its own. Before
 // V8 13 (Node 20 and 22) every property added after the swap makes the
-// request a hidden class of its own: req.id = id there measured 1.9-2.2 us a
-// request, against ~0.45-0.8 us when the request already had an `id` before
-// the swap, and nothing on Node 24 (bench/express-request.bench.mjs). So on
+// request a hidden class of its own: req.id = id there measured +1.4 to +2.2
+// us a request over Express's own writes, +0.4 to +0.8 us when the request
+// already had an `id` before the swap, and nothing on Node 24 (two runs a
+// Node of bench/express-request.bench.mjs's second group). So on
 // those Nodes the middleware, on the first request it serves, wraps its
 // app's handle once (its own app only, nothing process-wide): each request
 // gets an own `id`, undefined, before the swap, and req.id = id is a store.
