@@ -277,7 +277,7 @@ test('Express: on Node 20 and 22 each request has an own `id` before Express swa
     next();
   });
   app.use(contextMiddleware());
-  app.use(contextMiddleware()); // a second one on the same app: still one wrapper, one id per middleware
+  app.use(contextMiddleware()); // a second one on the same app: the request ends with its id
   app.get('/', (req, res) => res.end(JSON.stringify({ same: getRequestId() === req.id, id: req.id })));
   const server = await listen(http.createServer((req, res) => {
     if (req.headers['x-upstream'] !== undefined) req.id = req.headers['x-upstream'];
