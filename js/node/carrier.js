@@ -33,7 +33,15 @@
 // never changes.
 // tests/carrier.test.mjs compares the two across every kind of async
 // continuation.
-import { AsyncLocalStorage, AsyncResource, executionAsyncResource } from 'node:async_hooks';
+import { AsyncLocalStorage, AsyncResource, executionAsyncResource as nodeExecutionAsyncResource } from 'node:async_hooks';
+
+// The function itself, held in this module's scope. The CommonJS build
+// turns a use of the import into a load from node:async_hooks' exports
+// object at each call, and on Node 22 (whose exports object has a getter,
+// AsyncLocalStorage) V8 does not fold that load: the fixed-key getStore()
+// cost 5.0-5.2 ns there against 2.5-2.8 ns for the same read through a
+// const (bench/core.bench.mjs getSessionId() vs getStore(): 1.06-1.12x).
+const executionAsyncResource = nodeExecutionAsyncResource;
 
 /**
  * getStore() for `als` alone (a fixed key), or undefined when `als` does not
@@ -78,15 +86,14 @@ export function fixedKeyRun(als) {
 /**
  * Whether fixedKeyGetStore() and fixedKeyRun() answer as Node's getStore()
  * and run() for instances of
- * `Storage`: tried on a probe instance, inside run() and the fixed-key
- * run(), inside a nested enterWith() and after, after a throw, and once
- * disabled (which also puts Node's async hook back as it was: nothing stays
- * enabled by this check).
+ * `Storage`: tried on `probe` (a new instance unless given), inside run() and
+ * the fixed-key run(), inside a nested enterWith() and after, after a throw,
+ * and once disabled (which also puts Node's async hook back as it was:
+ * nothing stays enabled by this check).
  */
-export function keepsStoresInResources(Storage = AsyncLocalStorage) {
-  let probe;
+export function keepsStoresInResources(Storage = AsyncLocalStorage, probe = undefined) {
   try {
-    probe = new Storage();
+    probe ??= new Storage();
     const read = fixedKeyGetStore(probe);
     if (read === undefined || typeof probe._enable !== 'function') return false;
     const run = fixedKeyRun(probe);
@@ -205,11 +212,10 @@ export function frameGetStore(als, Frame) {
  * and a probe instance seeing the same stores inside, after, nested and
  * after a throw. Else undefined.
  */
-export function keepsStoresInFrames(Storage = AsyncLocalStorage) {
+export function keepsStoresInFrames(Storage = AsyncLocalStorage, probe = undefined) {
   if (globalThis.process?.versions?.bun !== undefined || globalThis.Deno !== undefined || storesOnAsyncResources(Storage)) return undefined;
-  let probe;
   try {
-    probe = new Storage();
+    probe ??= new Storage();
     if (typeof probe.enterWith !== 'function') return undefined;
     const Frame = contextFrameClass(probe, {});
     if (Frame === undefined) return undefined;
@@ -245,11 +251,18 @@ export function keepsStoresInFrames(Storage = AsyncLocalStorage) {
  */
 export function createCarrier(Storage = AsyncLocalStorage) {
   const carrier = new Storage();
-  if (keepsStoresInResources(Storage)) {
+  // The checks try the carrier itself, not an instance of their own (they
+  // leave it disabled and empty, as new). Every closure a factory above makes
+  // shares one feedback vector in V8: a probe's fixed-key read, with its own
+  // kResourceStore, turned the carrier's `resource[key]` into a megamorphic
+  // keyed load, so the fixed key saved nothing (bench/core.bench.mjs,
+  // getSessionId() vs getStore(), Node 22: 1.06-1.12x, carrier.getStore()
+  // 5.0 ns against 2.4-2.7 for the same read in a closure no probe had run).
+  if (keepsStoresInResources(Storage, carrier)) {
     carrier.getStore = fixedKeyGetStore(carrier);
     carrier.run = fixedKeyRun(carrier);
   } else {
-    const Frame = keepsStoresInFrames(Storage);
+    const Frame = keepsStoresInFrames(Storage, carrier);
     if (Frame !== undefined) {
       const runFrom = frameRunFrom(carrier, Frame);
       const getStore = frameGetStore(carrier, Frame);
