@@ -55,6 +55,18 @@ size_t WriteJsonString(std::string_view s, char* out) {
 }
 
 void AppendJsonString(std::string_view s, std::string* out) {
+  // Text with nothing to escape or replace (timestamps, levels, most
+  // messages and values) is appended as it is: the general path below first
+  // grows the string by 6 bytes per input byte, and std::string zero-fills
+  // that room. In the wasm build that fill (memset) was the largest cost of
+  // a console JSON line (formatRecord: 16% of the export's time, Node 20).
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  if (PlainAsciiRun(p, s.size(), true) == s.size()) {
+    out->push_back('"');
+    out->append(s.data(), s.size());
+    out->push_back('"');
+    return;
+  }
   const size_t at = out->size();
   out->resize(at + 2 + kJsonEscapeFactor * s.size());
   const size_t written = WriteJsonString(s, &(*out)[at]);

@@ -401,7 +401,12 @@ Status FormatRecord(const FieldRegistry& registry, const std::vector<FieldValue>
   }
 
   std::string& line = *out;
-  line.reserve(line.size() + input_bytes + 64 * (1 + (scope ? scope->size() : 0)));
+  // Grown only: the core's output string keeps the capacity it reserved
+  // once (Core::scratch_out), and this libc++ (LLVM 14, Emscripten 3.1.6)
+  // takes a reserve() below the capacity as a request to shrink: each line
+  // freed the output area and allocated it again as the line grew.
+  const size_t wanted = line.size() + input_bytes + 64 * (1 + (scope ? scope->size() : 0));
+  if (line.capacity() < wanted) line.reserve(wanted);
   line.append("{\"timestamp\":");
   AppendJsonString(in.timestamp, &line);
   line.append(",\"level\":");
