@@ -162,6 +162,25 @@ describe('several fields from fresh values', () => {
     const input = { sessionId: 'sé-1', requestId: 'r-plain', modelId: '𝒳 模型' };
     assert.equal(inScope(input).json, '{"session_id":"sé-1","request_id":"r-plain","model_id":"𝒳 模型"}');
   });
+
+  it('stores text whose first non-ASCII character is anywhere in it, on both paths', () => {
+    // The write goes on in UTF-8 from the first character over 0x7F
+    // (js/core/boundary.js putShort): the ASCII before it, each kind of
+    // character at that place, and a lone surrogate after ASCII.
+    const tail = 'abcdefghijklmnopqrstuvwxyz0123456789';
+    for (const odd of ['é', '模', '𝒳', '\u00A0', '\u07FF', '\u0800', '\uFFFD']) {
+      for (let at = 0; at <= tail.length; at += 5) {
+        const text = `${tail.slice(0, at)}${odd}${tail.slice(at)}`;
+        assert.equal(inScope({ sessionId: text }).json, JSON.stringify({ session_id: text }), text);
+        assert.equal(inScope({ sessionId: text, modelId: `m${text}` }).json, JSON.stringify({ session_id: text, model_id: `m${text}` }), text);
+        assert.equal(withContext(text, getSessionId), text);
+      }
+    }
+    for (const lone of ['\uD800', '\uDC00']) {
+      assert.match(refusalOf({ sessionId: `${tail}${lone}` }).message, /session_id.*lone surrogate/);
+      assert.match(refusalOf({ sessionId: `${tail}é${lone}x` }).message, /session_id.*lone surrogate/);
+    }
+  });
 });
 
 describe('names and memo', () => {

@@ -124,13 +124,14 @@ export function fitExtra(extra, budget, splices, isFieldName) {
 }
 
 /**
- * `text` as UTF-8 at `at` of `heap` (room for 3 bytes per UTF-16 unit);
- * returns the bytes written. A lone surrogate becomes U+FFFD.
+ * `text` as UTF-8 at `at` of `heap` (room for 3 bytes per UTF-16 unit),
+ * its first `from` characters ASCII already written there; returns the
+ * bytes written. A lone surrogate becomes U+FFFD.
  */
-function putUtf8(heap, at, text) {
+function putUtf8(heap, at, text, from) {
   const length = text.length;
-  let w = at;
-  for (let i = 0; i < length; i++) {
+  let w = at + from;
+  for (let i = from; i < length; i++) {
     let c = text.charCodeAt(i);
     if (c < 0x80) {
       heap[w++] = c;
@@ -293,10 +294,13 @@ export class Boundary {
    * encodeInto (bench/core.bench.mjs, bound 1.5x).
    */
   putShort(at, text) {
-    // ASCII first, one pass that also notes whether any character is over
-    // 0x7F (then the whole text goes through putUtf8): 23 characters took
-    // 64 ns against 79 ns through the UTF-8 loop alone on Node 20, 57 vs 62
-    // ns on Node 24 (min of 21 rounds). Writing four characters a word
+    // ASCII first: 23 characters took 64 ns against 79 ns through the UTF-8
+    // loop alone on Node 20, 57 vs 62 ns on Node 24 (min of 21 rounds). At
+    // the first character over 0x7F putUtf8 goes on from there, over what
+    // is left: this loop used to finish its pass and putUtf8 write the
+    // whole text again (bench/core.bench.mjs's non-ASCII session and model,
+    // 'sé-…' and 'gränite': 67-72 ns -> 35-41 ns on Node 20-26, ASCII
+    // unchanged, medians of 15 rounds). Writing four characters a word
     // through a DataView measured the same as this loop (54.8 vs 54.0 ns,
     // Node 20): reading each character is the cost. The UTF-8 loop is a
     // function of its own so that this one stays small enough for V8 to
@@ -304,13 +308,12 @@ export class Boundary {
     // measured ~0.15x of OpenTelemetry's context.with more).
     const length = text.length;
     const heap = this.heap;
-    let any = 0;
     for (let k = 0; k < length; k++) {
       const c = text.charCodeAt(k);
-      any |= c;
+      if (c >= 0x80) return putUtf8(heap, at, text, k);
       heap[at + k] = c;
     }
-    return any < 0x80 ? length : putUtf8(heap, at, text);
+    return length;
   }
 
   /** The output the last call left: `length` bytes at the result area's pointer, as text. */
