@@ -251,5 +251,23 @@ describe('the carrier reads its store as Node does', () => {
     assert.equal(fixedKeyGetStore(new NoKeyStorage()), undefined);
     assert.equal(keepsStoresInResources(NoKeyStorage), false);
     assert.equal(keepsStoresInResources(class Broken { constructor() { throw new Error('no'); } }), false);
+    // The checks try the carrier itself (js/node/carrier.js createCarrier):
+    // one they do not run in (no fixed key: Bun, Deno, Node 24+) is left as
+    // made, never disabled; one they ran in is as new after them.
+    class CountingStorage extends NoKeyStorage {
+      disabled = 0;
+      disable() {
+        this.disabled++;
+      }
+    }
+    const untouched = new CountingStorage();
+    assert.equal(keepsStoresInResources(CountingStorage, untouched), false);
+    assert.equal(untouched.disabled, 0);
+    if (keepsStoresInResources()) {
+      const probed = new AsyncLocalStorage();
+      assert.equal(keepsStoresInResources(AsyncLocalStorage, probed), true);
+      assert.equal(probed.getStore(), undefined);
+      assert.equal(probed.run('after', () => probed.getStore()), 'after');
+    }
   });
 });

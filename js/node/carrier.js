@@ -92,10 +92,17 @@ export function fixedKeyRun(als) {
  * nothing stays enabled by this check).
  */
 export function keepsStoresInResources(Storage = AsyncLocalStorage, probe = undefined) {
+  let read;
   try {
     probe ??= new Storage();
-    const read = fixedKeyGetStore(probe);
-    if (read === undefined || typeof probe._enable !== 'function') return false;
+    read = fixedKeyGetStore(probe);
+  } catch {
+    return false;
+  }
+  // A storage kept some other way (Node 24+, Bun, Deno) is left untouched:
+  // only one this check runs in is disabled again after it.
+  if (read === undefined || typeof probe._enable !== 'function') return false;
+  try {
     const run = fixedKeyRun(probe);
     const outer = {};
     const middle = {};
@@ -124,7 +131,7 @@ export function keepsStoresInResources(Storage = AsyncLocalStorage, probe = unde
   } catch {
     return false;
   } finally {
-    probe?.disable?.();
+    probe.disable?.();
   }
 }
 
