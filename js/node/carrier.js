@@ -258,13 +258,13 @@ export function keepsStoresInFrames(Storage = AsyncLocalStorage, probe = undefin
  */
 export function createCarrier(Storage = AsyncLocalStorage) {
   const carrier = new Storage();
-  // The checks try the carrier itself, not an instance of their own (they
-  // leave it disabled and empty, as new). Every closure a factory above makes
-  // shares one feedback vector in V8: a probe's fixed-key read, with its own
-  // kResourceStore, turned the carrier's `resource[key]` into a megamorphic
-  // keyed load, so the fixed key saved nothing (bench/core.bench.mjs,
-  // getSessionId() vs getStore(), Node 22: 1.06-1.12x, carrier.getStore()
-  // 5.0 ns against 2.4-2.7 for the same read in a closure no probe had run).
+  // The checks try the carrier itself, not an instance of their own (it is
+  // as new after them: untouched where they do not run, else disabled and
+  // empty). Every closure a factory above makes shares one feedback vector
+  // in V8: a probe's fixed-key read, with its own kResourceStore, can turn
+  // the carrier's `resource[key]` into a megamorphic keyed load, and the
+  // fixed key then saves nothing (a scratch bench, Node 20 and 22: the read
+  // 5.3-5.9 ns in a closure a probe had run through, 2.6 ns without).
   if (keepsStoresInResources(Storage, carrier)) {
     carrier.getStore = fixedKeyGetStore(carrier);
     carrier.run = fixedKeyRun(carrier);
