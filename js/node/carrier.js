@@ -10,7 +10,8 @@
 // of getStore(), and run(), which calls this.getStore(), got cheaper with
 // it). The copy reads the same slot under the same condition (`enabled`), so
 // it answers exactly as Node's would; it is used only when this Node keeps
-// stores that way, checked at load on a probe instance. Node 20 and 22 do.
+// stores that way, checked at load on the carrier itself (createCarrier says
+// why not on an instance of its own). Node 20 and 22 do.
 // Node 24 and 26 do not, either way: their default AsyncLocalStorage is
 // built on AsyncContextFrame and has no kResourceStore, and with
 // --no-async-context-frame it keeps each store in a per-resource object under
@@ -216,7 +217,7 @@ export function frameGetStore(als, Frame) {
  * with it answer as Node's run() and getStore() for instances of `Storage`,
  * on Node itself (Bun and Deno have AsyncLocalStorage classes of their
  * own): stores not on async resources, the class found (contextFrameClass),
- * and a probe instance seeing the same stores inside, after, nested and
+ * and `probe` (a new instance unless given) seeing the same stores inside, after, nested and
  * after a throw. Else undefined.
  */
 export function keepsStoresInFrames(Storage = AsyncLocalStorage, probe = undefined) {
